@@ -1,0 +1,269 @@
+"""Validated parameters of the regional economy and of the policy instrument.
+
+Both are frozen dataclasses so that a run is fully described by two small, hashable
+objects. Validation happens at construction: an impossible value raises
+:class:`ConfigError` with one line naming the parameter, the value and what is allowed.
+The model never imports Hydra; Hydra's structured configs mirror these fields
+(``s3sim/conf``) and are converted with :func:`model_config_from_mapping` /
+:func:`policy_config_from_mapping`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+__all__ = [
+    "POLICY_NAMES",
+    "PRODUCT_SPACE_NAMES",
+    "SELECTION_RULES",
+    "ConfigError",
+    "ModelConfig",
+    "PolicyConfig",
+    "model_config_from_mapping",
+    "policy_config_from_mapping",
+]
+
+POLICY_NAMES: tuple[str, ...] = (
+    "none",
+    "generic_subsidy",
+    "smart_specialisation",
+    "picking_winners",
+    "research_funding",
+)
+SELECTION_RULES: tuple[str, ...] = ("edp", "balland_quadrant", "atlas_score", "strategic_bets")
+PRODUCT_SPACE_NAMES: tuple[str, ...] = ("atlas", "synthetic", "from_data")
+
+
+class ConfigError(ValueError):
+    """An impossible or unknown parameter value (the message says which and what is allowed)."""
+
+
+def _check_range(name: str, value: float, lo: float | None, hi: float | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    if value != value:  # NaN
+        raise ConfigError(f"{name} must be a number, got NaN")
+    if lo is not None and value < lo:
+        raise ConfigError(f"{name} must be >= {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{name} must be <= {hi}, got {value}")
+
+
+def _check_int(name: str, value: int, lo: int, hi: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    _check_range(name, value, lo, hi)
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Parameters of the regional economy (everything except the policy).
+
+    Defaults are the "default" scenario; the ODD protocol (``docs/model.md``) gives
+    each parameter's meaning, source or calibration rationale.
+    """
+
+    # --- world and population -------------------------------------------------
+    product_space: str = "atlas"
+    """Product space: ``"atlas"`` (real HS92), ``"synthetic"`` or ``"from_data"``."""
+    initial_data: str | None = None
+    """Long-format trade table (CSV/Parquet: location, product, year, value) whose locations
+    become the regions and whose specialisations their initial portfolios."""
+    initial_year: int | None = None
+    """Year of ``initial_data`` to start from (default: the latest)."""
+    synthetic_products: int = 200
+    """Number of products of a synthetic product space."""
+    n_regions: int = 20
+    region_mix: tuple[float, float, float] = (0.25, 0.5, 0.25)
+    """Shares of leading, intermediate and lagging regions."""
+    n_firms: int = 5000
+    n_research_bodies: int = 200
+    steps: int = 50
+    """Simulated years."""
+
+    # --- initial portfolios (number of products with firms at t = 0) -----------
+    portfolio_leading: int = 220
+    portfolio_intermediate: int = 110
+    portfolio_lagging: int = 35
+    size_leading: float = 3.0
+    """Relative number of firms of a leading region (intermediate = 1.5, lagging = 1)."""
+    size_intermediate: float = 1.6
+
+    # --- market ---------------------------------------------------------------
+    demand_growth_mean: float = 0.03
+    demand_growth_pci: float = 0.01
+    """Extra trend growth of world demand per standard deviation of PCI."""
+    demand_growth_sd: float = 0.02
+    demand_shock_sd: float = 0.05
+
+    # --- firms ----------------------------------------------------------------
+    attempt_rate: float = 0.08
+    """Probability that a firm attempts a diversification in a year."""
+    attempt_cost: float = 0.5
+    """Cost of one attempt in output units (mean initial firm size = 1)."""
+    target_relatedness: float = 2.0
+    """Exponent kappa on proximity when a firm chooses its target."""
+    target_market: float = 1.0
+    """Exponent nu on the market signal when choosing targets."""
+    success_base: float = -2.6
+    success_density: float = 6.0
+    success_complexity: float = 0.6
+    success_knowledge: float = 1.5
+    success_subsidy: float = 1.0
+    entrant_rate: float = 0.02
+    """Potential entrepreneurs per firm and year (their attempts create entrants)."""
+    entry_size: float = 0.3
+    growth_base: float = 0.0
+    growth_market: float = 0.5
+    growth_density: float = 0.8
+    growth_crowding: float = 0.08
+    growth_sd: float = 0.15
+    exit_size: float = 0.1
+    """Firms smaller than this exit."""
+    exit_hazard: float = 0.02
+    """Exogenous yearly exit probability."""
+    capacity_factor: float = 3.0
+    """Firm array capacity as a multiple of the initial number of firms."""
+
+    # --- research bodies --------------------------------------------------------
+    knowledge_decay: float = 0.1
+    knowledge_base: float = 0.1
+    research_productivity: float = 1.0
+    """Knowledge gained per unit of funding."""
+    collaboration_degree: float = 4.0
+    collaboration_weight: float = 0.3
+    absorptive_threshold: float = 0.05
+    """Relatedness density below which spillovers cannot be absorbed."""
+    absorptive_threshold_lagging: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check_choice("product_space", self.product_space, PRODUCT_SPACE_NAMES)
+        _check_int("synthetic_products", self.synthetic_products, 20)
+        if self.product_space == "from_data" and not self.initial_data:
+            raise ConfigError("product_space 'from_data' needs initial_data: a trade table path")
+        _check_int("n_regions", self.n_regions, 1, 500)
+        _check_int("n_firms", self.n_firms, 1)
+        _check_int("n_research_bodies", self.n_research_bodies, 0)
+        _check_int("steps", self.steps, 0, 10_000)
+        mix = tuple(float(x) for x in self.region_mix)
+        if len(mix) != 3 or any(x < 0 for x in mix) or abs(sum(mix) - 1.0) > 1e-9:
+            raise ConfigError(
+                f"region_mix must be three non-negative shares (leading, intermediate, lagging) "
+                f"summing to 1, got {self.region_mix!r}"
+            )
+        object.__setattr__(self, "region_mix", mix)
+        for name in ("portfolio_leading", "portfolio_intermediate", "portfolio_lagging"):
+            _check_int(name, getattr(self, name), 1)
+        for name in ("size_leading", "size_intermediate", "attempt_cost", "entry_size",
+                     "exit_size", "target_relatedness", "target_market", "growth_sd",
+                     "demand_growth_sd", "demand_shock_sd", "success_density",
+                     "success_knowledge", "success_subsidy", "growth_crowding",
+                     "research_productivity", "collaboration_degree", "collaboration_weight",
+                     "knowledge_base"):
+            _check_range(name, getattr(self, name), 0.0, None)
+        for name in ("attempt_rate", "entrant_rate", "exit_hazard", "knowledge_decay",
+                     "absorptive_threshold", "absorptive_threshold_lagging"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+        for name in ("success_base", "success_complexity", "growth_base", "growth_market",
+                     "growth_density", "demand_growth_mean", "demand_growth_pci"):
+            _check_range(name, getattr(self, name), None, None)
+        _check_range("capacity_factor", self.capacity_factor, 1.0, None)
+
+    def replace(self, **changes: Any) -> ModelConfig:
+        """Return a copy with ``changes`` applied (validated)."""
+        return _replace(self, changes)
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """A policy instrument and its parameters; see ``docs/policies.md``.
+
+    Every instrument receives the same budget rule: ``budget`` per region and year
+    (absolute, output units) or, when ``budget_share`` is set, that share of the
+    region's initial output. Instruments differ only in how they spend it.
+    """
+
+    name: str = "none"
+    budget: float = 0.0
+    budget_share: float | None = None
+    subsidy_rate: float = 0.5
+    """Share of an attempt's cost that a subsidy co-finances."""
+    attempt_response: float = 1.0
+    """Extra attempt propensity per unit subsidy rate (firms respond to cheaper attempts)."""
+    target_response: float = 8.0
+    """Extra weight of a subsidised target per unit subsidy rate in firms' target choice."""
+    research_share: float = 0.3
+    """Share of the budget that smart specialisation gives to research bodies."""
+
+    # --- smart specialisation ---------------------------------------------------
+    selection_rule: str = "edp"
+    n_priorities: int = 10
+    revision_interval: int = 4
+    min_entries_to_keep: int = 1
+    signal_noise: float = 0.5
+    """Governance quality: standard deviation of the noise on perceived scores (0 = perfect)."""
+    capture: float = 0.0
+    """Capture by incumbents in [0, 1]: weight of existing specialisations in priorities."""
+    herding: float = 0.0
+    """Me-too herding in [0, 1]: weight of other regions' priorities in a region's choice."""
+    weight_density: float = 1.0
+    weight_complexity: float = 0.5
+    weight_growth: float = 0.5
+    weight_cog: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_choice("policy", self.name, POLICY_NAMES)
+        _check_choice("selection_rule", self.selection_rule, SELECTION_RULES)
+        _check_range("budget", self.budget, 0.0, None)
+        if self.budget_share is not None:
+            _check_range("budget_share", self.budget_share, 0.0, 1.0)
+        for name in ("subsidy_rate", "research_share", "capture", "herding"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+        for name in ("attempt_response", "target_response", "signal_noise", "weight_density",
+                     "weight_complexity", "weight_growth", "weight_cog"):
+            _check_range(name, getattr(self, name), 0.0, None)
+        _check_int("n_priorities", self.n_priorities, 1)
+        _check_int("revision_interval", self.revision_interval, 1)
+        _check_int("min_entries_to_keep", self.min_entries_to_keep, 0)
+
+    @property
+    def has_budget(self) -> bool:
+        """Whether the instrument has any money to spend."""
+        return self.budget > 0 or bool(self.budget_share)
+
+    def replace(self, **changes: Any) -> PolicyConfig:
+        """Return a copy with ``changes`` applied (validated)."""
+        return _replace(self, changes)
+
+
+def _replace[T](obj: T, changes: Mapping[str, Any]) -> T:
+    known = {f.name for f in fields(obj)}  # type: ignore[arg-type]
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown {type(obj).__name__} parameter(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(known))}"
+        )
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def model_config_from_mapping(values: Mapping[str, Any]) -> ModelConfig:
+    """Build a :class:`ModelConfig` from a mapping (e.g. a Hydra config); unknown keys fail."""
+    values = dict(values)
+    if "region_mix" in values:
+        values["region_mix"] = tuple(values["region_mix"])
+    return _replace(ModelConfig(), values)
+
+
+def policy_config_from_mapping(values: Mapping[str, Any]) -> PolicyConfig:
+    """Build a :class:`PolicyConfig` from a mapping (e.g. a Hydra config); unknown keys fail."""
+    return _replace(PolicyConfig(), dict(values))
+
