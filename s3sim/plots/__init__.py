@@ -1,0 +1,1 @@
+"""Figures for s3sim analyses (matplotlib, no pyplot state)."""
