@@ -749,7 +749,7 @@ class ProductSpace:
         in_tree[tree[:, 0], tree[:, 1]] = True
         extra_needed = max(0, n_edges - len(tree))
         order = np.argsort(-phi[iu], kind="stable")
-        extra = [k for k in order if not in_tree[iu[0][k], iu[1][k]]][:extra_needed]
+        extra = order[~in_tree[iu][order]][:extra_needed]
         edges = np.vstack([tree, np.column_stack([iu[0][extra], iu[1][extra]])])
 
         raw = -radius + rng.normal(0.0, pci_noise, size=n)
