@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "OPPORTUNITY_WEIGHTS",
     "QUADRANT_LABELS",
     "ComplexityResult",
     "cog",
@@ -41,6 +42,7 @@ __all__ = [
     "density",
     "diversity",
     "eci_pci",
+    "opportunity_score",
     "presence",
     "proximity",
     "rca",
@@ -513,6 +515,68 @@ def relatedness_complexity_quadrant(
     high_cx = np.broadcast_to(finite & (np.where(finite, p, -np.inf) > med_p), d.shape)
     idx = np.where(high_rel, 0, 2) + np.where(high_cx, 0, 1)
     return np.asarray(QUADRANT_LABELS)[idx]
+
+
+OPPORTUNITY_WEIGHTS: tuple[float, float, float] = (0.5, 0.25, 0.25)
+"""Default weights of density, PCI and COG in :func:`opportunity_score`."""
+
+
+def _zscore_rows(values: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:
+    """Standardise each row over the masked cells (NaN elsewhere; sd 0 -> 0)."""
+    n = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    v = np.where(mask, values, 0.0)
+    mean = v.sum(axis=1, keepdims=True) / n
+    sd = np.sqrt((np.where(mask, values - mean, 0.0) ** 2).sum(axis=1, keepdims=True) / n)
+    return np.where(mask, (values - mean) / np.where(sd > 0, sd, 1.0), np.nan)
+
+
+def opportunity_score(
+    density: ArrayLike,
+    pci: ArrayLike,
+    cog: ArrayLike,
+    M: ArrayLike,
+    weights: tuple[float, float, float] = OPPORTUNITY_WEIGHTS,
+) -> FloatArray:
+    r"""Atlas-style weighted score of each absent product as a diversification target.
+
+    .. math::
+
+        S_{rp} = w_d\, z_r(d_{rp}) + w_c\, z_r(PCI_p) + w_g\, z_r(COG_{rp})
+
+    where :math:`z_r` standardises over the products location ``r`` does not
+    have. This mirrors the Atlas' "strategic approach" scores, which weight
+    feasibility (distance / density), complexity and opportunity gain; the
+    default weights (0.5, 0.25, 0.25) favour feasibility and are s3sim's
+    choice, not the Atlas' exact weights.
+
+    Parameters
+    ----------
+    density : array_like, shape (n_locations, n_products)
+    pci : array_like, shape (n_products,)
+        NaN PCI counts as the lowest complexity among the absent products.
+    cog : array_like, shape (n_locations, n_products)
+    M : array_like, shape (n_locations, n_products)
+        Presence matrix; products present get NaN.
+    weights : tuple of float, default (0.5, 0.25, 0.25)
+        Weights of density, PCI and COG.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_locations, n_products)
+        Higher is a better target; NaN where ``M`` is 1.
+    """
+    m = _as_matrix(M, "M")
+    absent = m == 0
+    p = np.asarray(pci, dtype=np.float64)
+    finite = np.isfinite(p)
+    p = np.where(finite, p, np.nanmin(p) if finite.any() else 0.0)
+    p2 = np.broadcast_to(p, m.shape)
+    wd, wc, wg = weights
+    return (
+        wd * _zscore_rows(_as_matrix(density, "density"), absent)
+        + wc * _zscore_rows(np.array(p2), absent)
+        + wg * _zscore_rows(_as_matrix(cog, "cog"), absent)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Command-line entry points (``s3sim``, ``s3sim-analyze``, ``s3sim-dashboard``)."""
