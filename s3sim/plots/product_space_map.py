@@ -270,7 +270,7 @@ def make_docs_figures(outdir: str | os.PathLike[str] = "docs/figures", dpi: int 
     fig = plot_proximity_distribution(ps)
     paths.append(out / "proximity_distribution.png")
     fig.savefig(paths[-1], dpi=dpi)
-    fig = Figure(figsize=(11, 8), layout="constrained")
+    fig = Figure(figsize=(13, 7.5), layout="constrained")
     ax = fig.add_subplot()
     draw_product_space(ps, ax=ax, title="Atlas HS92 product space (865 products, 2,158 links)")
     paths.append(out / "atlas_product_space.png")
