@@ -22,7 +22,7 @@ TOL = 0.03  # +-3 percentage points on the published distribution
 
 
 @pytest.fixture(scope="module")
-def atlas(tmp_path_factory: pytest.TempPathFactory) -> ProductSpace:
+def atlas() -> ProductSpace:
     return ProductSpace.atlas()
 
 
