@@ -59,14 +59,19 @@ def main() -> None:
     _, t_nocache = timed(mod._build_atlas, 0.5)
     _, t_syn = timed(ProductSpace.synthetic)
     _, t_syn_big = timed(ProductSpace.synthetic, n_products=1000, n_clusters=10)
-    print("timings (s):", json.dumps({
-        "atlas_first_build_incl_cache_write": round(t_first, 3),
-        "atlas_build_no_cache": round(t_nocache, 3),
-        "atlas_in_memory": round(t_mem, 6),
-        "atlas_from_disk_cache": round(t_disk, 3),
-        "synthetic_200": round(t_syn, 3),
-        "synthetic_1000": round(t_syn_big, 3),
-    }))
+    print(
+        "timings (s):",
+        json.dumps(
+            {
+                "atlas_first_build_incl_cache_write": round(t_first, 3),
+                "atlas_build_no_cache": round(t_nocache, 3),
+                "atlas_in_memory": round(t_mem, 6),
+                "atlas_from_disk_cache": round(t_disk, 3),
+                "synthetic_200": round(t_syn, 3),
+                "synthetic_1000": round(t_syn_big, 3),
+            }
+        ),
+    )
     print("calibrated:", json.dumps(ps.metadata["proximity"]))
     for alpha in (0.5, 0.0, 1.0):
         p = ProductSpace.atlas(edge_length_exponent=alpha, use_disk_cache=False)

@@ -387,8 +387,12 @@ class ProductSpace:
         xy_a = np.asarray(xy, dtype=np.float64)
         phi = np.array(proximity, dtype=np.float64)  # copy
         edges_a = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-        for label, arr in (("names", names_a), ("cluster", cluster_a), ("pci", pci_a),
-                           ("world_exports", exp_a)):
+        for label, arr in (
+            ("names", names_a),
+            ("cluster", cluster_a),
+            ("pci", pci_a),
+            ("world_exports", exp_a),
+        ):
             if arr.shape != (n,):
                 raise ValueError(f"{label} must have shape ({n},), got {arr.shape}")
         if xy_a.shape != (n, 2):
@@ -581,11 +585,17 @@ class ProductSpace:
         md["subset_of"] = {"source": self._source, "n_products": self.n_products}
         used = set(self._cluster[idx].tolist())
         return ProductSpace(
-            self._codes[idx], self._names[idx], self._cluster[idx],
+            self._codes[idx],
+            self._names[idx],
+            self._cluster[idx],
             {k: v for k, v in self._cluster_names.items() if k in used},
-            self._pci[idx], self._world_exports[idx], self._xy[idx],
-            self._proximity[np.ix_(idx, idx)], np.array(keep, dtype=np.int64).reshape(-1, 2),
-            source=self._source, metadata=md,
+            self._pci[idx],
+            self._world_exports[idx],
+            self._xy[idx],
+            self._proximity[np.ix_(idx, idx)],
+            np.array(keep, dtype=np.int64).reshape(-1, 2),
+            source=self._source,
+            metadata=md,
         )
 
     # -- factories -----------------------------------------------------------
@@ -761,15 +771,31 @@ class ProductSpace:
         cluster_names = {k: f"Cluster {k}" for k in range(c)}
         metadata = {
             "builder": "ProductSpace.synthetic",
-            "n_products": n, "n_clusters": c, "core_share": float(core_share),
-            "mean_degree": float(mean_degree), "seed": int(seed), "noise": float(noise),
-            "cluster_spread": float(cluster_spread), "pci_noise": float(pci_noise),
+            "n_products": n,
+            "n_clusters": c,
+            "core_share": float(core_share),
+            "mean_degree": float(mean_degree),
+            "seed": int(seed),
+            "noise": float(noise),
+            "cluster_spread": float(cluster_spread),
+            "pci_noise": float(pci_noise),
             "n_core": int(n_core),
             "core": np.flatnonzero(is_core).tolist(),
             "proximity": {"method": "beta-quantile of latent distance", "beta_a": a, "beta_b": b},
         }
-        return cls(codes, names, cluster, cluster_names, pci, world_exports, xy, phi, edges,
-                   source="synthetic", metadata=metadata)
+        return cls(
+            codes,
+            names,
+            cluster,
+            cluster_names,
+            pci,
+            world_exports,
+            xy,
+            phi,
+            edges,
+            source="synthetic",
+            metadata=metadata,
+        )
 
     @classmethod
     def from_trade(
@@ -849,8 +875,9 @@ class ProductSpace:
         if (values < 0).any():
             raise ValueError(f"column {value_col!r} has negative values")
         data = data.assign(**{value_col: values})
-        table = data.pivot_table(index=location_col, columns=product_col, values=value_col,
-                                 aggfunc="sum", fill_value=0.0)
+        table = data.pivot_table(
+            index=location_col, columns=product_col, values=value_col, aggfunc="sum", fill_value=0.0
+        )
         table.columns = table.columns.astype(str)
         table = table.sort_index(axis=1)
         if table.shape[1] < 2:
@@ -901,15 +928,30 @@ class ProductSpace:
             "n_locations": int(X.shape[0]),
             "rca_threshold": float(rca_threshold),
             "backbone_threshold": float(backbone_threshold),
-            "columns": {"location": location_col, "product": product_col,
-                        "year": year_col, "value": value_col},
+            "columns": {
+                "location": location_col,
+                "product": product_col,
+                "year": year_col,
+                "value": value_col,
+            },
             "n_codes_in_atlas": int(in_atlas.sum()),
             "layout": layout,
             "community_detection": communities_used,
             "n_products_without_rca": int(np.isnan(pci).sum()),
         }
-        return cls(codes, names, cluster, cluster_names, pci, world_exports, xy, phi, edges,
-                   source="trade", metadata=metadata)
+        return cls(
+            codes,
+            names,
+            cluster,
+            cluster_names,
+            pci,
+            world_exports,
+            xy,
+            phi,
+            edges,
+            source="trade",
+            metadata=metadata,
+        )
 
     # -- persistence ---------------------------------------------------------
     def to_table(self) -> pa.Table:
@@ -917,18 +959,21 @@ class ProductSpace:
         n = self.n_products
         flat = pa.array(self._proximity.ravel(), type=pa.float64())
         prox = pa.FixedSizeListArray.from_arrays(flat, n)
-        table = pa.table({
-            "code": pa.array(self._codes.tolist(), pa.string()),
-            "name": pa.array(self._names.tolist(), pa.string()),
-            "cluster": pa.array(self._cluster, pa.int64()),
-            "cluster_name": pa.array([self._cluster_names[int(c)] for c in self._cluster],
-                                     pa.string()),
-            "pci": pa.array(self._pci, pa.float64()),
-            "world_exports": pa.array(self._world_exports, pa.float64()),
-            "x": pa.array(self._xy[:, 0], pa.float64()),
-            "y": pa.array(self._xy[:, 1], pa.float64()),
-            "proximity": prox,
-        })
+        table = pa.table(
+            {
+                "code": pa.array(self._codes.tolist(), pa.string()),
+                "name": pa.array(self._names.tolist(), pa.string()),
+                "cluster": pa.array(self._cluster, pa.int64()),
+                "cluster_name": pa.array(
+                    [self._cluster_names[int(c)] for c in self._cluster], pa.string()
+                ),
+                "pci": pa.array(self._pci, pa.float64()),
+                "world_exports": pa.array(self._world_exports, pa.float64()),
+                "x": pa.array(self._xy[:, 0], pa.float64()),
+                "y": pa.array(self._xy[:, 1], pa.float64()),
+                "proximity": prox,
+            }
+        )
         header = {
             "format_version": _FORMAT_VERSION,
             "source": self._source,
@@ -952,8 +997,7 @@ class ProductSpace:
             The path written.
         """
         target = Path(path)
-        _atomic_write(target, lambda tmp: pq.write_table(self.to_table(), tmp,
-                                                         compression="zstd"))
+        _atomic_write(target, lambda tmp: pq.write_table(self.to_table(), tmp, compression="zstd"))
         return target
 
     @classmethod
@@ -981,14 +1025,22 @@ class ProductSpace:
             n = table.num_rows
             prox_col = table.column("proximity").combine_chunks()
             phi = prox_col.flatten().to_numpy(zero_copy_only=False).reshape(n, n).copy()
-            col = {name: table.column(name).to_numpy(zero_copy_only=False)
-                   for name in ("code", "name", "cluster", "pci", "world_exports", "x", "y")}
+            col = {
+                name: table.column(name).to_numpy(zero_copy_only=False)
+                for name in ("code", "name", "cluster", "pci", "world_exports", "x", "y")
+            }
             return cls(
-                col["code"].astype(str), col["name"].astype(str), col["cluster"],
+                col["code"].astype(str),
+                col["name"].astype(str),
+                col["cluster"],
                 {int(k): v for k, v in header["cluster_names"].items()},
-                col["pci"], col["world_exports"], np.column_stack([col["x"], col["y"]]),
-                phi, np.array(header["edges"], dtype=np.int64).reshape(-1, 2),
-                source=header["source"], metadata=header["metadata"],
+                col["pci"],
+                col["world_exports"],
+                np.column_stack([col["x"], col["y"]]),
+                phi,
+                np.array(header["edges"], dtype=np.int64).reshape(-1, 2),
+                source=header["source"],
+                metadata=header["metadata"],
             )
         except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -1055,17 +1107,20 @@ def _atlas_nodes() -> pd.DataFrame:
 
     prod = atlas_common_data.load_products("hs92")
     prod = prod[prod["product_space_x"].notna() & prod["product_space_y"].notna()]
-    umap = pd.read_csv(_atlas_data_dir() / "classification" / "raw" / "umap_ps.csv",
-                       dtype={"product_code": str})
+    umap = pd.read_csv(
+        _atlas_data_dir() / "classification" / "raw" / "umap_ps.csv", dtype={"product_code": str}
+    )
     umap = umap.set_index("product_code")[["pci", "total_exports"]]
-    out = pd.DataFrame({
-        "product_id": prod["product_id"].astype(np.int64).to_numpy(),
-        "code": prod["code"].astype(str).to_numpy(),
-        "name": prod["name_short_en"].astype(str).to_numpy(),
-        "cluster": prod["cluster_id"].astype(np.int64).to_numpy(),
-        "x": prod["product_space_x"].astype(float).to_numpy(),
-        "y": prod["product_space_y"].astype(float).to_numpy(),
-    }).set_index("code", drop=False)
+    out = pd.DataFrame(
+        {
+            "product_id": prod["product_id"].astype(np.int64).to_numpy(),
+            "code": prod["code"].astype(str).to_numpy(),
+            "name": prod["name_short_en"].astype(str).to_numpy(),
+            "cluster": prod["cluster_id"].astype(np.int64).to_numpy(),
+            "x": prod["product_space_x"].astype(float).to_numpy(),
+            "y": prod["product_space_y"].astype(float).to_numpy(),
+        }
+    ).set_index("code", drop=False)
     out = out.join(umap, how="left")
     if out[["pci", "total_exports"]].isna().any().any():
         raise ValueError("atlas-common-data: umap_ps.csv lacks PCI/exports for some products")
@@ -1103,9 +1158,17 @@ def _build_atlas(edge_length_exponent: float) -> ProductSpace:
         "proximity": params,
     }
     return ProductSpace(
-        nodes["code"].to_numpy(), nodes["name"].to_numpy(), nodes["cluster"].to_numpy(),
-        _atlas_cluster_names(), nodes["pci"].to_numpy(), nodes["total_exports"].to_numpy(),
-        xy, phi, e, source="atlas", metadata=metadata,
+        nodes["code"].to_numpy(),
+        nodes["name"].to_numpy(),
+        nodes["cluster"].to_numpy(),
+        _atlas_cluster_names(),
+        nodes["pci"].to_numpy(),
+        nodes["total_exports"].to_numpy(),
+        xy,
+        phi,
+        e,
+        source="atlas",
+        metadata=metadata,
     )
 
 
@@ -1113,8 +1176,7 @@ def _build_atlas(edge_length_exponent: float) -> ProductSpace:
 def _atlas_cached(edge_length_exponent: float, use_disk_cache: bool) -> ProductSpace:
     use_disk = use_disk_cache and not os.environ.get("S3SIM_NO_CACHE")
     path = _cache_dir() / (
-        f"atlas_hs92_acd{_atlas_version()}_d{_DERIVATION_VERSION}"
-        f"_a{edge_length_exponent:g}.parquet"
+        f"atlas_hs92_acd{_atlas_version()}_d{_DERIVATION_VERSION}_a{edge_length_exponent:g}.parquet"
     )
     if use_disk and path.is_file():
         try:

@@ -47,8 +47,16 @@ def test_atlas_shape_and_attributes(atlas: ProductSpace) -> None:
     assert g.number_of_nodes() == 865 and g.number_of_edges() == 2158
     assert nx.is_connected(g)
     node = g.nodes["8703"]
-    assert set(node) == {"code", "name", "cluster", "cluster_name", "pci", "world_exports",
-                         "x", "y"}
+    assert set(node) == {
+        "code",
+        "name",
+        "cluster",
+        "cluster_name",
+        "pci",
+        "world_exports",
+        "x",
+        "y",
+    }
     assert node["cluster_name"] == atlas.cluster_names[node["cluster"]]
     u, v, data = next(iter(g.edges(data=True)))
     assert data["proximity"] == atlas.proximity[atlas.index_of(u), atlas.index_of(v)]
@@ -105,7 +113,8 @@ def test_atlas_disk_cache_round_trip(atlas: ProductSpace, tmp_path, monkeypatch)
         mod._atlas_cached.cache_clear()
         t0 = time.perf_counter()
         loaded = ProductSpace.atlas()
-        assert time.perf_counter() - t0 < 0.3
+        # ~0.1 s measured when idle; generous bound so a loaded CI machine does not flake
+        assert time.perf_counter() - t0 < 1.5
         assert loaded == built == atlas
     finally:
         mod._atlas_cached.cache_clear()
@@ -183,7 +192,9 @@ def _trade_table(codes: list[str], seed: int = 0, n_loc: int = 12) -> pd.DataFra
     X = rng.lognormal(3.0, 1.5, size=(n_loc, len(codes)))
     rows = [
         {"location": f"R{r:02d}", "product": c, "year": y, "value": float(X[r, k] * (1 + y - 2020))}
-        for r in range(n_loc) for k, c in enumerate(codes) for y in (2020, 2021)
+        for r in range(n_loc)
+        for k, c in enumerate(codes)
+        for y in (2020, 2021)
     ]
     return pd.DataFrame(rows)
 
@@ -192,8 +203,11 @@ def test_from_trade_matches_metrics_hand_made() -> None:
     # 4 locations x 3 products; presence is easy to read off
     X = np.array([[10.0, 0, 1], [8, 2, 0], [0, 9, 1], [1, 1, 8]])
     df = pd.DataFrame(
-        [{"location": f"L{r}", "product": f"P{p}", "value": X[r, p]}
-         for r in range(4) for p in range(3)]
+        [
+            {"location": f"L{r}", "product": f"P{p}", "value": X[r, p]}
+            for r in range(4)
+            for p in range(3)
+        ]
     )
     ps = ProductSpace.from_trade(df)
     expected = metrics.proximity(metrics.presence(metrics.rca(X)))
@@ -209,10 +223,12 @@ def test_from_trade_matches_metrics_hand_made() -> None:
 def test_from_trade_backbone_and_year() -> None:
     codes = [f"X{i}" for i in range(15)]
     df = _trade_table(codes).rename(columns={"location": "loc", "value": "val"})
-    ps = ProductSpace.from_trade(df, location_col="loc", value_col="val", year=2020,
-                                 backbone_threshold=0.6)
-    sub = df[df.year == 2020].pivot_table(index="loc", columns="product", values="val",
-                                         aggfunc="sum")[codes]
+    ps = ProductSpace.from_trade(
+        df, location_col="loc", value_col="val", year=2020, backbone_threshold=0.6
+    )
+    sub = df[df.year == 2020].pivot_table(
+        index="loc", columns="product", values="val", aggfunc="sum"
+    )[codes]
     X = sub.to_numpy()
     order = np.argsort(codes)  # from_trade sorts codes
     expected = metrics.proximity(metrics.presence(metrics.rca(X)))[np.ix_(order, order)]
@@ -220,7 +236,8 @@ def test_from_trade_backbone_and_year() -> None:
     np.testing.assert_allclose(ps.proximity, expected)
     # backbone = maximum spanning tree + links >= threshold
     assert {tuple(e) for e in backbone_edges(expected, 0.6).tolist()} == {
-        tuple(e) for e in ps.edges.tolist()}
+        tuple(e) for e in ps.edges.tolist()
+    }
     iu = np.triu_indices(15, 1)
     strong = set(zip(*(a[expected[iu] >= 0.6] for a in iu), strict=True))
     assert strong <= {tuple(e) for e in ps.edges.tolist()}
@@ -299,11 +316,31 @@ def test_subset_and_index_of() -> None:
 
 def test_constructor_validation() -> None:
     with pytest.raises(ValueError, match="symmetric"):
-        ProductSpace(["a", "b"], ["a", "b"], [0, 0], {0: "c"}, [0, 0], [1, 1],
-                     np.zeros((2, 2)), [[0, 0.5], [0.1, 0]], [], source="synthetic")
+        ProductSpace(
+            ["a", "b"],
+            ["a", "b"],
+            [0, 0],
+            {0: "c"},
+            [0, 0],
+            [1, 1],
+            np.zeros((2, 2)),
+            [[0, 0.5], [0.1, 0]],
+            [],
+            source="synthetic",
+        )
     with pytest.raises(ValueError, match="unique"):
-        ProductSpace(["a", "a"], ["a", "b"], [0, 0], {0: "c"}, [0, 0], [1, 1],
-                     np.zeros((2, 2)), np.zeros((2, 2)), [], source="synthetic")
+        ProductSpace(
+            ["a", "a"],
+            ["a", "b"],
+            [0, 0],
+            {0: "c"},
+            [0, 0],
+            [1, 1],
+            np.zeros((2, 2)),
+            np.zeros((2, 2)),
+            [],
+            source="synthetic",
+        )
 
 
 # --------------------------------------------------------------------------- plots
@@ -314,13 +351,15 @@ def test_draw_product_space(atlas: ProductSpace, tmp_path) -> None:
 
     from s3sim.plots.product_space_map import draw_product_space, plot_proximity_distribution
 
-    ax = draw_product_space(atlas, highlight=["8703", "8471", "0901"], marked=["8703"],
-                            label_marked=True, title="test")
+    ax = draw_product_space(
+        atlas, highlight=["8703", "8471", "0901"], marked=["8703"], label_marked=True, title="test"
+    )
     assert ax.get_legend() is not None
     ax.figure.savefig(tmp_path / "map.png")
     fig = Figure()
-    draw_product_space(ProductSpace.synthetic(n_products=30, n_clusters=3), ax=fig.add_subplot(),
-                       node_color="pci")
+    draw_product_space(
+        ProductSpace.synthetic(n_products=30, n_clusters=3), ax=fig.add_subplot(), node_color="pci"
+    )
     fig = plot_proximity_distribution(atlas)
     fig.savefig(tmp_path / "cdf.png")
     assert (tmp_path / "cdf.png").stat().st_size > 1000

@@ -37,8 +37,18 @@ __all__ = [
 
 #: Qualitative palette (Okabe-Ito + extras), colour-blind friendly; cycled by cluster id.
 CLUSTER_PALETTE: tuple[str, ...] = (
-    "#E69F00", "#8C6D31", "#56B4E9", "#CC79A7", "#0072B2",
-    "#999933", "#D55E00", "#009E73", "#882255", "#44AA99", "#332288", "#DDCC77",
+    "#E69F00",
+    "#8C6D31",
+    "#56B4E9",
+    "#CC79A7",
+    "#0072B2",
+    "#999933",
+    "#D55E00",
+    "#009E73",
+    "#882255",
+    "#44AA99",
+    "#332288",
+    "#DDCC77",
 )
 
 _GREY = "#d9d9d9"
@@ -49,8 +59,9 @@ def cluster_colors(ps: ProductSpace) -> dict[int, str]:
     return {k: CLUSTER_PALETTE[k % len(CLUSTER_PALETTE)] for k in ps.cluster_names}
 
 
-def _mask(ps: ProductSpace, selection: Iterable[str] | ArrayLike | None, label: str
-          ) -> NDArray[np.bool_] | None:
+def _mask(
+    ps: ProductSpace, selection: Iterable[str] | ArrayLike | None, label: str
+) -> NDArray[np.bool_] | None:
     """Boolean mask over products from codes or a boolean array (``None`` -> ``None``)."""
     if selection is None:
         return None
@@ -142,8 +153,12 @@ def draw_product_space(
         cc = cluster_colors(ps)
         colors = np.array([to_rgba(cc[int(c)]) for c in ps.cluster])
         present = sorted(set(ps.cluster.tolist()))
-        handles = [Line2D([], [], ls="", marker="o", ms=7, mfc=cc[k], mec="none",
-                          label=ps.cluster_names[k]) for k in present]
+        handles = [
+            Line2D(
+                [], [], ls="", marker="o", ms=7, mfc=cc[k], mec="none", label=ps.cluster_names[k]
+            )
+            for k in present
+        ]
     elif isinstance(node_color, str) and node_color != "pci":
         colors = np.tile(to_rgba(node_color), (n, 1))
     else:
@@ -165,18 +180,41 @@ def draw_product_space(
     # edges
     if len(ps.edges):
         segs = xy[ps.edges]
-        ax.add_collection(LineCollection(segs, colors=edge_color, linewidths=edge_width,
-                                         alpha=edge_alpha, zorder=1))
+        ax.add_collection(
+            LineCollection(
+                segs, colors=edge_color, linewidths=edge_width, alpha=edge_alpha, zorder=1
+            )
+        )
     order = np.argsort(hl) if hl is not None else np.arange(n)  # highlighted on top
-    ax.scatter(xy[order, 0], xy[order, 1], s=sizes[order], c=colors[order],
-               linewidths=0.3, edgecolors="white", zorder=2)
+    ax.scatter(
+        xy[order, 0],
+        xy[order, 1],
+        s=sizes[order],
+        c=colors[order],
+        linewidths=0.3,
+        edgecolors="white",
+        zorder=2,
+    )
     if mk is not None and mk.any():
-        ax.scatter(xy[mk, 0], xy[mk, 1], s=sizes[mk] + 40, facecolors="none",
-                   edgecolors="black", linewidths=1.4, zorder=3)
+        ax.scatter(
+            xy[mk, 0],
+            xy[mk, 1],
+            s=sizes[mk] + 40,
+            facecolors="none",
+            edgecolors="black",
+            linewidths=1.4,
+            zorder=3,
+        )
         if label_marked:
             for i in np.flatnonzero(mk):
-                ax.annotate(str(ps.names[i])[:28], xy[i], xytext=(4, 4),
-                            textcoords="offset points", fontsize=7, zorder=4)
+                ax.annotate(
+                    str(ps.names[i])[:28],
+                    xy[i],
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                    fontsize=7,
+                    zorder=4,
+                )
 
     if colorbar_values is not None and ax.figure is not None:
         from matplotlib.cm import ScalarMappable
@@ -188,15 +226,35 @@ def draw_product_space(
     if legend:
         extra = []
         if hl is not None:
-            extra.append(Line2D([], [], ls="", marker="o", ms=7, mfc=_GREY, mec="none",
-                                label="not highlighted"))
+            extra.append(
+                Line2D(
+                    [], [], ls="", marker="o", ms=7, mfc=_GREY, mec="none", label="not highlighted"
+                )
+            )
         if mk is not None and mk.any():
-            extra.append(Line2D([], [], ls="", marker="o", ms=9, mfc="none", mec="black",
-                                mew=1.4, label="marked"))
+            extra.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker="o",
+                    ms=9,
+                    mfc="none",
+                    mec="black",
+                    mew=1.4,
+                    label="marked",
+                )
+            )
         if handles or extra:
-            ax.legend(handles=handles + extra, loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                      fontsize=8, frameon=False,
-                      title="Cluster" if handles else None, title_fontsize=9)
+            ax.legend(
+                handles=handles + extra,
+                loc="upper left",
+                bbox_to_anchor=(1.0, 1.0),
+                fontsize=8,
+                frameon=False,
+                title="Cluster" if handles else None,
+                title_fontsize=9,
+            )
     ax.autoscale_view()
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xticks([])
@@ -237,20 +295,46 @@ def plot_proximity_distribution(
     phi = ps.proximity[iu]
     ax_h.hist(phi, bins=np.linspace(0, 1, 51), color="#0072B2", alpha=0.85)
     ax_h.axvline(0.55, color="#D55E00", ls="--", lw=1)
-    ax_h.text(0.56, 0.95, r"$\phi = 0.55$", transform=ax_h.get_xaxis_transform(),
-              color="#D55E00", va="top", fontsize=9)
+    ax_h.text(
+        0.56,
+        0.95,
+        r"$\phi = 0.55$",
+        transform=ax_h.get_xaxis_transform(),
+        color="#D55E00",
+        va="top",
+        fontsize=9,
+    )
     ax_h.set_xlabel(r"proximity $\phi_{pq}$")
     ax_h.set_ylabel("number of product pairs")
     ax_h.set_title(f"{ps.source}: {phi.size:,} pairs")
     xs = np.sort(phi)
-    ax_c.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="#0072B2", lw=1.8,
-              label=f"{ps.source} (derived)" if ps.source == "atlas" else ps.source)
+    ax_c.plot(
+        xs,
+        np.arange(1, xs.size + 1) / xs.size,
+        color="#0072B2",
+        lw=1.8,
+        label=f"{ps.source} (derived)" if ps.source == "atlas" else ps.source,
+    )
     for k, (x, f) in enumerate(sorted(published.items())):
-        ax_c.plot([x], [f], marker="o", ms=9, mfc="none", mec="#D55E00", mew=2, ls="",
-                  label="Hidalgo et al. (2007)" if k == 0 else None)
+        ax_c.plot(
+            [x],
+            [f],
+            marker="o",
+            ms=9,
+            mfc="none",
+            mec="#D55E00",
+            mew=2,
+            ls="",
+            label="Hidalgo et al. (2007)" if k == 0 else None,
+        )
         got = float((phi < x).mean())
-        ax_c.annotate(f"published {f:.0%}\nhere {got:.1%}", (x, f), xytext=(10, -28),
-                      textcoords="offset points", fontsize=8)
+        ax_c.annotate(
+            f"published {f:.0%}\nhere {got:.1%}",
+            (x, f),
+            xytext=(10, -28),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax_c.set_xlim(0, 1)
     ax_c.set_ylim(0, 1.01)
     ax_c.set_xlabel(r"proximity $\phi$")
@@ -260,8 +344,9 @@ def plot_proximity_distribution(
     return fig
 
 
-def make_docs_figures(outdir: str | os.PathLike[str] = "docs/figures", dpi: int = 150
-                      ) -> list[Path]:
+def make_docs_figures(
+    outdir: str | os.PathLike[str] = "docs/figures", dpi: int = 150
+) -> list[Path]:
     """Write ``proximity_distribution.png`` and ``atlas_product_space.png`` for the docs."""
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
