@@ -63,11 +63,11 @@ def _check_columns(df: pd.DataFrame, wanted: dict[str, str], path: Path) -> None
     missing = [(role, col) for role, col in wanted.items() if col not in df.columns]
     if not missing:
         return
-    what = ", ".join(f"'{col}' ({role})" for role, col in missing)
+    what = ", ".join(f"{role} column '{col}'" for role, col in missing)
     options = " ".join(f"--{role}-col NAME" for role, _ in missing)
     raise DataError(
-        f"'{path}' has no column {what}; columns present: {', '.join(repr(c) for c in present)}; "
-        f"name the right ones with {options}"
+        f"'{path}' has no {what}; columns present: {', '.join(repr(c) for c in present)}; "
+        f"pass the right name(s) with {options}"
     )
 
 
@@ -75,8 +75,10 @@ def _example(df: pd.DataFrame, mask: pd.Series) -> str:
     """Describe the first offending row (1-based data row number) in one line."""
     i = int(np.flatnonzero(mask.to_numpy())[0])
     row = df.iloc[i]
-    cells = ", ".join(f"{k}={row[k]!r}" for k in CANONICAL_COLUMNS)
-    return f"e.g. data row {i + 1}: {cells}"
+    cells = ", ".join(
+        f"{k}={'(empty)' if pd.isna(row[k]) else str(row[k]).strip()}" for k in CANONICAL_COLUMNS
+    )
+    return f"e.g. row {i + 1} after the header: {cells}"
 
 
 def _parse_values(df: pd.DataFrame, path: Path, col: str) -> pd.Series:

@@ -219,10 +219,13 @@ def run(args: argparse.Namespace) -> list[str]:
                           value_col=args.value_col)
     year = _pick_year(df, args.year)
     a = analyse(df, year, args.rca_threshold)
-    with atomic_output_dir(out) as tmp:
-        for name, table in _tables(a, args.top).items():
-            table.to_csv(tmp / name, index=False)
-        n_fig, source = _figures(a, tmp, args.max_figures)
+    try:
+        with atomic_output_dir(out) as tmp:
+            for name, table in _tables(a, args.top).items():
+                table.to_csv(tmp / name, index=False)
+            n_fig, source = _figures(a, tmp, args.max_figures)
+    except OSError as exc:
+        raise DataError(f"cannot write output directory '{out}': {_one_line(exc)}") from None
     return _summary(a, out, n_fig, source, args)
 
 
@@ -264,8 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _one_line(exc: BaseException) -> str:
     """Render an exception as a single line."""
     if isinstance(exc, OSError) and exc.strerror:
-        where = f" '{exc.filename}'" if exc.filename else ""
-        return f"{exc.strerror}{where}"
+        return exc.strerror
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
