@@ -105,10 +105,12 @@ class ModelConfig:
     demand_shock_sd: float = 0.05
 
     # --- firms ----------------------------------------------------------------
-    attempt_rate: float = 0.08
-    """Probability that a firm attempts a diversification in a year."""
-    attempt_cost: float = 0.5
-    """Cost of one attempt in output units (mean initial firm size = 1)."""
+    attempt_rate: float = 0.1
+    """Yearly probability that a firm of size >= 1 attempts a diversification (smaller
+    firms attempt proportionally less often)."""
+    attempt_cost: float = 0.2
+    """Cost of one attempt as a share of the attempting firm's yearly output (an
+    entrepreneur's attempt costs as much as a firm of size 1's)."""
     target_relatedness: float = 2.0
     """Exponent kappa on proximity when a firm chooses its target."""
     target_market: float = 1.0
@@ -118,17 +120,24 @@ class ModelConfig:
     success_complexity: float = 0.6
     success_knowledge: float = 1.5
     success_subsidy: float = 1.0
-    entrant_rate: float = 0.02
+    entrant_rate: float = 0.08
     """Potential entrepreneurs per firm and year (their attempts create entrants)."""
     entry_size: float = 0.3
     growth_base: float = 0.0
     growth_market: float = 0.5
-    growth_density: float = 0.8
+    growth_density: float = 0.3
     growth_crowding: float = 0.08
+    growth_size: float = 0.2
+    """Mean reversion of log firm size (decreasing returns; Evans 1987)."""
+    growth_congestion: float = 0.5
+    """Growth penalty per unit of log(regional employment / labour force): wages and
+    congestion rise as a region outgrows its labour force."""
+    labour_growth: float = 0.01
+    """Yearly growth of every region's labour force."""
     growth_sd: float = 0.15
-    exit_size: float = 0.1
+    exit_size: float = 0.25
     """Firms smaller than this exit."""
-    exit_hazard: float = 0.02
+    exit_hazard: float = 0.04
     """Exogenous yearly exit probability."""
     capacity_factor: float = 3.0
     """Firm array capacity as a multiple of the initial number of firms."""
@@ -165,7 +174,8 @@ class ModelConfig:
         for name in ("size_leading", "size_intermediate", "attempt_cost", "entry_size",
                      "exit_size", "target_relatedness", "target_market", "growth_sd",
                      "demand_growth_sd", "demand_shock_sd", "success_density",
-                     "success_knowledge", "success_subsidy", "growth_crowding",
+                     "success_knowledge", "success_subsidy", "growth_crowding", "growth_size",
+                     "growth_congestion",
                      "research_productivity", "collaboration_degree", "collaboration_weight",
                      "knowledge_base"):
             _check_range(name, getattr(self, name), 0.0, None)
@@ -173,7 +183,8 @@ class ModelConfig:
                      "absorptive_threshold", "absorptive_threshold_lagging"):
             _check_range(name, getattr(self, name), 0.0, 1.0)
         for name in ("success_base", "success_complexity", "growth_base", "growth_market",
-                     "growth_density", "demand_growth_mean", "demand_growth_pci"):
+                     "growth_density", "demand_growth_mean", "demand_growth_pci",
+                     "labour_growth"):
             _check_range(name, getattr(self, name), None, None)
         _check_range("capacity_factor", self.capacity_factor, 1.0, None)
 

@@ -1,0 +1,167 @@
+"""Paired evaluation of a policy against the laissez-faire baseline on the same seeds.
+
+Both runs share every random draw the policy does not affect (common random numbers,
+:mod:`s3sim.rng`), so the difference of a policy run and its baseline on the same
+seed is the policy's effect in that simulated world, with far less noise than a
+comparison of independent runs. :func:`paired_effects` gives one row per
+(seed, region); :func:`summarize_effects` averages them with 95 % confidence
+intervals across seeds.
+
+Definitions (per region, over the whole run):
+
+additional_entries
+    new specialisations (RCA gained) under the policy minus under the baseline.
+additional_diversity, additional_mean_pci, additional_eci, output_gain,
+employment_gain
+    final-year differences.
+budget_spent, budget_unspent
+    totals over the run (policy run).
+cost_per_additional_entry
+    ``budget_spent / additional_entries`` when the policy added entries, else NaN.
+subsidised_entries
+    new specialisations with a subsidised firm in the product (policy run).
+deadweight
+    share of subsidised specialisations (region, product) that the baseline run on
+    the same seed also gained at some step: support for what would have happened
+    anyway (Lenihan 2004 on deadweight in subsidy evaluation).
+related_share, complex_share
+    share of the policy run's new specialisations that are related (density above
+    the region's median among absent products) or complex (PCI above the median PCI
+    of the product space).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from s3sim.simulation import SimulationResult
+
+__all__ = ["EFFECT_COLUMNS", "paired_effects", "summarize_effects"]
+
+EFFECT_COLUMNS: tuple[str, ...] = (
+    "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
+    "output_gain", "employment_gain", "budget_spent", "budget_unspent",
+    "cost_per_additional_entry", "subsidised_entries", "deadweight", "related_share",
+    "complex_share",
+)
+_KEYS = ["seed", "region"]
+
+
+def _final(regions: pd.DataFrame) -> pd.DataFrame:
+    last = regions["step"].max()
+    return regions[regions["step"] == last].set_index(_KEYS)
+
+
+def paired_effects(policy: SimulationResult, baseline: SimulationResult) -> pd.DataFrame:
+    """Policy-minus-baseline effects per (seed, region).
+
+    Parameters
+    ----------
+    policy, baseline : SimulationResult
+        Runs of the same scenario on the same seeds; ``baseline`` normally with the
+        ``none`` policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``seed, region, region_name, region_type, policy`` and
+        :data:`EFFECT_COLUMNS`.
+
+    Raises
+    ------
+    ValueError
+        If the two results do not cover the same seeds, regions and steps.
+    """
+    p, b = policy.regions, baseline.regions
+    for col in ("seed", "region", "step"):
+        if set(p[col].unique()) != set(b[col].unique()):
+            raise ValueError(
+                f"policy and baseline runs differ in {col}: pair runs of the same scenario "
+                "on the same seeds and number of steps"
+            )
+    pf, bf = _final(p), _final(b)
+    totals_p = p.groupby(_KEYS)[["entries", "budget_spent", "budget_unspent",
+                                 "subsidised_entries", "related_entries"]].sum()
+    totals_b = b.groupby(_KEYS)[["entries"]].sum()
+    out = pd.DataFrame(index=pf.index)
+    out["region_name"] = pf["region_name"]
+    out["region_type"] = pf["region_type"]
+    out["policy"] = pf["policy"]
+    out["additional_entries"] = totals_p["entries"] - totals_b["entries"]
+    out["additional_diversity"] = pf["diversity"] - bf["diversity"]
+    out["additional_mean_pci"] = pf["mean_pci"] - bf["mean_pci"]
+    out["additional_eci"] = pf["eci"] - bf["eci"]
+    out["output_gain"] = pf["output"] - bf["output"]
+    out["employment_gain"] = pf["employment"] - bf["employment"]
+    out["budget_spent"] = totals_p["budget_spent"]
+    out["budget_unspent"] = totals_p["budget_unspent"]
+    out["cost_per_additional_entry"] = np.where(
+        out["additional_entries"] > 0,
+        out["budget_spent"] / out["additional_entries"].where(out["additional_entries"] > 0),
+        np.nan,
+    )
+    out["subsidised_entries"] = totals_p["subsidised_entries"]
+    out["deadweight"] = _deadweight(policy.entries, baseline.entries).reindex(out.index)
+    out["related_share"] = totals_p["related_entries"] / totals_p["entries"].where(
+        totals_p["entries"] > 0)
+    out["complex_share"] = _complex_share(policy).reindex(out.index)
+    return out.reset_index()
+
+
+def _specialisations(entries: pd.DataFrame) -> pd.DataFrame:
+    return entries[entries["event"] == "specialisation"]
+
+
+def _deadweight(policy_entries: pd.DataFrame, baseline_entries: pd.DataFrame) -> pd.Series:
+    subsidised = _specialisations(policy_entries)
+    subsidised = subsidised[subsidised["subsidised"]]
+    if subsidised.empty:
+        return pd.Series(np.nan, index=pd.MultiIndex.from_arrays([[], []], names=_KEYS),
+                         dtype=float)
+    base = _specialisations(baseline_entries)[["seed", "region", "product"]].drop_duplicates()
+    base["in_baseline"] = True
+    merged = subsidised.merge(base, on=["seed", "region", "product"], how="left")
+    merged["in_baseline"] = merged["in_baseline"].astype("boolean").fillna(False).astype(bool)
+    return merged.groupby(_KEYS)["in_baseline"].mean()
+
+
+def _complex_share(result: SimulationResult) -> pd.Series:
+    spec = _specialisations(result.entries)
+    median_pci = float(np.median(result.product_space.pci))
+    return (spec["pci"] > median_pci).groupby([spec["seed"], spec["region"]]).mean()
+
+
+def summarize_effects(
+    effects: pd.DataFrame,
+    by: tuple[str, ...] = ("policy", "region_type"),
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Mean effect with a t-based confidence interval across seeds.
+
+    Effects are first averaged over the regions of each seed within each group (the
+    seed is the independent replication), then summarised across seeds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and metric: ``metric, mean, ci_low, ci_high, sd, n_seeds``.
+    """
+    group_cols = list(by)
+    metrics = [c for c in EFFECT_COLUMNS if c in effects]
+    per_seed = effects.groupby([*group_cols, "seed"])[metrics].mean().reset_index()
+    long = per_seed.melt(id_vars=[*group_cols, "seed"], var_name="metric", value_name="value")
+    long = long.dropna(subset=["value"])
+
+    def _summary(values: pd.Series) -> pd.Series:
+        n = values.size
+        mean = values.mean()
+        sd = values.std(ddof=1) if n > 1 else np.nan
+        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan
+        return pd.Series({"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+                          "sd": sd, "n_seeds": n})
+
+    out = long.groupby([*group_cols, "metric"])["value"].apply(_summary).unstack()
+    out["n_seeds"] = out["n_seeds"].astype(int)
+    return out.reset_index()

@@ -1,0 +1,42 @@
+"""``picking_winners``: top-down targeting of the most complex products.
+
+Every region's government subsidises attempts into the ``n_priorities`` products with
+the highest PCI of the product space, whatever the region can do: the "cathedral in
+the desert" that smart specialisation was designed to avoid (Foray, David & Hall
+2009; Hausmann & Rodrik 2006 on the information problem of industrial policy).
+The targets are fixed and never revised.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from s3sim.policies.base import Policy, PolicyPlan
+
+if TYPE_CHECKING:
+    from s3sim.model import S3Model
+
+__all__ = ["PickingWinners"]
+
+
+class PickingWinners(Policy):
+    """Subsidise attempts into the most complex products in every region."""
+
+    name = "picking_winners"
+
+    def reset(self, model: S3Model) -> None:
+        """Choose the national champions once: the highest-PCI products."""
+        n = min(self.config.n_priorities, model.n_products)
+        winners = np.argsort(-model.product_space.pci, kind="stable")[:n]
+        self.priorities = {r: winners.copy() for r in range(model.n_regions)}
+
+    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+        """Offer ``subsidy_rate`` for attempts into the winners, in regions with money."""
+        plan = self._empty_plan(model)
+        for region, products in self.priorities.items():
+            if budget[region] > 0:
+                plan.subsidy_rate[region, products] = self.config.subsidy_rate
+        plan.priorities = self.priorities
+        return plan

@@ -1,0 +1,128 @@
+"""``smart_specialisation``: Foray's S3, with an entrepreneurial discovery process.
+
+Every ``revision_interval`` years each region's government (re)selects
+``n_priorities`` priority products with a selection rule
+(:mod:`s3sim.policies.selection`). In between, it
+
+* co-finances diversification attempts into priority products at ``subsidy_rate``
+  (firms and entrepreneurs are drawn to them: the model's target response), and
+* gives ``research_share`` of the budget to research bodies whose domain lies in a
+  priority domain (proximity to a priority >= 0.5, or the priority itself); money
+  that finds no such body returns to the subsidy pot.
+
+Monitoring and revision (Foray 2015; European Commission RIS3 guide, 2012): at each
+revision a priority that produced fewer than ``min_entries_to_keep`` entries since
+the last revision is dropped (and cannot be chosen again at once); successful
+priorities are kept and the freed places are filled with the best-scoring
+candidates. Governance quality, capture, herding and absorptive capacity are the
+failure modes (parameters ``signal_noise``, ``capture``, ``herding`` and the
+model's ``absorptive_threshold``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from s3sim.metrics import cog as complexity_outlook_gain
+from s3sim.policies.base import Policy, PolicyPlan, StepOutcome, share_among
+from s3sim.policies.selection import SelectionInputs, priority_scores
+
+if TYPE_CHECKING:
+    from s3sim.model import S3Model
+
+__all__ = ["DOMAIN_PROXIMITY", "INFORMANT_PROXIMITY", "SmartSpecialisation"]
+
+DOMAIN_PROXIMITY = 0.5
+"""A research body works in a priority domain when its domain's proximity to a
+priority product is at least this (Hidalgo 2007's strong links start near 0.5)."""
+INFORMANT_PROXIMITY = 0.4
+"""Firms and research bodies inform the EDP about products this close to their own."""
+
+
+class SmartSpecialisation(Policy):
+    """Entrepreneurial discovery, priority domains, concentrated support, monitoring."""
+
+    name = "smart_specialisation"
+
+    def reset(self, model: S3Model) -> None:
+        """Start without priorities; the first plan selects them."""
+        self.priorities = {}
+        self._entries_since_revision = np.zeros((model.n_regions, model.n_products), dtype=int)
+        self._last_revision: int | None = None
+
+    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+        """Revise priorities when due, then target subsidies and research funding."""
+        step = model.steps
+        due = self._last_revision is None or step - self._last_revision >= (
+            self.config.revision_interval)
+        if due:
+            self._revise(model)
+            self._last_revision = step
+        plan = self._empty_plan(model)
+        in_domain = np.zeros((model.n_regions, model.n_products), dtype=bool)
+        for region, products in self.priorities.items():
+            in_domain[region, products] = True
+        has_money = budget > 0
+        plan.subsidy_rate[in_domain & has_money[:, None]] = self.config.subsidy_rate
+        research = model.research
+        priority_near = (model.product_space.proximity[:, :] >= DOMAIN_PROXIMITY)
+        body_in_domain = np.zeros(research.n_bodies, dtype=bool)
+        for region, products in self.priorities.items():
+            mine = research.region == region
+            near = priority_near[np.ix_(research.domain[mine], products)].any(axis=1)
+            near |= np.isin(research.domain[mine], products)
+            body_in_domain[np.flatnonzero(mine)[near]] = True
+        plan.research_funding = share_among(
+            self.config.research_share * budget, research.region, body_in_domain,
+            model.n_regions,
+        )
+        plan.priorities = self.priorities
+        return plan
+
+    def observe(self, model: S3Model, outcome: StepOutcome) -> None:
+        """Count entries per (region, product) for monitoring."""
+        np.add.at(self._entries_since_revision, (outcome.entry_region, outcome.entry_product), 1)
+
+    def _revise(self, model: S3Model) -> None:
+        n_regions, n_products = model.n_regions, model.n_products
+        noise = model.streams.policy.standard_normal((n_regions, n_products))
+        informants = model.informants(INFORMANT_PROXIMITY)
+        popularity = np.zeros((n_regions, n_products))
+        counts = np.zeros(n_products)
+        for products in self.priorities.values():
+            counts[products] += 1
+        for region in range(n_regions):
+            own = np.zeros(n_products)
+            if region in self.priorities:
+                own[self.priorities[region]] = 1
+            popularity[region] = (counts - own) / max(1, n_regions - 1)
+        ps = model.product_space
+        inputs = SelectionInputs(
+            density=model.density,
+            presence=model.presence,
+            output=model.output_matrix,
+            cog=complexity_outlook_gain(model.presence, ps.proximity, ps.pci),
+            pci=ps.pci,
+            growth=model.market.smoothed_growth,
+            informants=informants,
+            popularity=popularity,
+            noise=noise,
+        )
+        score = priority_scores(self.config, inputs)
+        n = min(self.config.n_priorities, n_products)
+        new_priorities: dict[int, np.ndarray] = {}
+        for region in range(n_regions):
+            keep = np.array([], dtype=int)
+            if region in self.priorities and self._last_revision is not None:
+                old = self.priorities[region]
+                produced = self._entries_since_revision[region, old]
+                worked = produced >= self.config.min_entries_to_keep
+                keep = old[worked]
+                score[region, old[~worked]] = -np.inf  # dropped: not chosen again at once
+            score[region, keep] = -np.inf
+            fill = np.argsort(-score[region], kind="stable")[: n - keep.size]
+            new_priorities[region] = np.concatenate([keep, fill]).astype(int)
+        self.priorities = new_priorities
+        self._entries_since_revision[:] = 0
