@@ -198,6 +198,10 @@ def proximity(M: ArrayLike) -> FloatArray:
     --------
     The Atlas example: 17 countries export wine, 24 export grapes, 11 both,
     so :math:`\phi = 11/24`.
+
+    >>> M = np.array([[1, 1]] * 11 + [[1, 0]] * 6 + [[0, 1]] * 13)
+    >>> float(proximity(M)[0, 1]) == 11 / 24
+    True
     """
     m = _as_matrix(M, "M")
     phi = m.T @ m

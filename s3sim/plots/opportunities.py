@@ -56,12 +56,21 @@ class ProductSpaceLayout:
         ``"atlas-hs92"`` or ``"spring-mst"``.
     names : dict
         Product code -> name, when known (Atlas HS92 only).
+    background_points : numpy.ndarray, shape (n, 2)
+        Positions of products drawn faintly behind the data (the whole Atlas
+        product space when its layout is used).
+    background_segments : list
+        Links drawn faintly behind the data, as ((x0, y0), (x1, y1)) pairs.
     """
 
     positions: dict[str, tuple[float, float]]
     edges: list[tuple[str, str]]
     source: str
     names: dict[str, str] = field(default_factory=dict)
+    background_points: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+    background_segments: list[tuple[tuple[float, float], tuple[float, float]]] = field(
+        default_factory=list
+    )
 
 
 def _hs4(code: str) -> str | None:
@@ -122,6 +131,8 @@ def _atlas_layout(products: list[str]) -> ProductSpaceLayout | None:
         edges=[(back[a], back[b]) for a, b in edges if a in back and b in back],
         source="atlas-hs92",
         names={p: names[c] for p, c in known.items()},
+        background_points=np.array(list(pos.values()), dtype=float),
+        background_segments=[(pos[a], pos[b]) for a, b in edges],
     )
 
 
@@ -183,7 +194,7 @@ def plot_opportunity_scatter(
     pci_split: float,
     *,
     labels: list[str] | None = None,
-    n_labels: int = 8,
+    n_labels: int = 5,
 ) -> None:
     """Scatter of a location's absent products: relatedness density vs PCI.
 
@@ -202,7 +213,7 @@ def plot_opportunity_scatter(
     labels : list of str, optional
         Product labels, in the same order; the first ``n_labels`` are
         annotated (pass them sorted by rank).
-    n_labels : int, default 8
+    n_labels : int, default 5
         How many labels to draw.
     """
     fig = Figure(figsize=(7, 5.5))
@@ -252,13 +263,19 @@ def plot_product_space_map(
     pos = layout.positions
     fig = Figure(figsize=(8, 6.5))
     ax = fig.add_subplot()
+    if layout.background_segments:
+        ax.add_collection(LineCollection(layout.background_segments, colors="0.92",
+                                         linewidths=0.3, zorder=0))
+    if len(layout.background_points):
+        ax.scatter(layout.background_points[:, 0], layout.background_points[:, 1], s=3,
+                   c="0.93", edgecolors="none", zorder=0)
     segs = [(pos[a], pos[b]) for a, b in layout.edges if a in pos and b in pos]
-    ax.add_collection(LineCollection(segs, colors="0.8", linewidths=0.4, zorder=1))
+    ax.add_collection(LineCollection(segs, colors="0.75", linewidths=0.5, zorder=1))
     idx = [i for i, p in enumerate(products) if p in pos]
     xy = np.array([pos[products[i]] for i in idx]).reshape(-1, 2)
     has = np.asarray(mcp)[idx] > 0
-    ax.scatter(xy[~has, 0], xy[~has, 1], s=8, c="0.85", edgecolors="none", zorder=2,
-               label="no RCA")
+    ax.scatter(xy[~has, 0], xy[~has, 1], s=10, c="0.65", edgecolors="none", zorder=2,
+               label="in the data, no RCA")
     sc = ax.scatter(xy[has, 0], xy[has, 1], s=30, c=np.asarray(pci)[idx][has], cmap="viridis",
                     edgecolors="k", linewidths=0.3, zorder=3, label="RCA >= threshold")
     if has.any():
