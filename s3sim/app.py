@@ -137,6 +137,10 @@ class DashboardModel(Model):
         )
         self.scenario_name = scenario_name
         self.policy_name = policy
+        self.budget = float(budget)
+        self.signal_noise = float(signal_noise)
+        self.capture = float(capture)
+        self.absorptive_threshold = float(absorptive_threshold)
         self.seed = seed
         self.config = config
         self.run = S3Model(config=config, policy=policy_config, rng=seed)
@@ -242,7 +246,7 @@ def draw_map(model: DashboardModel, fig: Figure | None = None) -> Figure:
     model
         The dashboard model.
     fig
-        Figure to draw into (a new 7.5 x 6 inch figure by default).
+        Figure to draw into (a new 7.5 x 5.4 inch figure by default).
 
     Returns
     -------
@@ -252,7 +256,7 @@ def draw_map(model: DashboardModel, fig: Figure | None = None) -> Figure:
         current S3 priority domains ringed in black, and the products entered in
         the last step as red stars (they flash for one step).
     """
-    fig = fig if fig is not None else Figure(figsize=(7.5, 6.0))
+    fig = fig if fig is not None else Figure(figsize=(7.5, 5.4))
     fig.subplots_adjust(left=0.01, right=0.99, top=0.95, bottom=0.01)
     ax = fig.add_subplot()
     ps = model.run.product_space
@@ -417,17 +421,19 @@ def draw_baseline(model: DashboardModel, fig: Figure | None = None) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Paired differences (policy − baseline) of diversity and ECI for the chosen
-        region and the mean over all regions, and cumulative entries of both runs.
+        Paired differences (policy − baseline) of diversity and of the portfolio's
+        mean PCI for the chosen region and the mean over all regions (ECI is
+        standardised within each run, so its paired difference is not shown), and
+        cumulative entries of both runs.
     """
-    fig = fig if fig is not None else Figure(figsize=(9.0, 3.0))
+    fig = fig if fig is not None else Figure(figsize=(12.0, 3.0))
     fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.16, wspace=0.28)
     axes = fig.subplots(1, 3)
     run, base = _paired(model)
     name = _region_key(run, model)
     titles = (
         "Δ diversity (policy − baseline)",
-        "Δ ECI (policy − baseline)",
+        "Δ mean PCI of the portfolio (policy − baseline)",
         "New entries, cumulative (all regions)",
     )
     for ax, title in zip(axes, titles, strict=True):
@@ -435,7 +441,7 @@ def draw_baseline(model: DashboardModel, fig: Figure | None = None) -> Figure:
         ax.set_xlabel("year", fontsize=8)
     if run.empty:
         return fig
-    for ax, column in zip(axes[:2], ("diversity", "eci"), strict=True):
+    for ax, column in zip(axes[:2], ("diversity", "mean_pci"), strict=True):
         if column not in run:
             continue
         diff = (_region_series(run, column, False) - _region_series(base, column, False)).round(10)
@@ -533,6 +539,12 @@ def StatusPanel(model: DashboardModel) -> solara.Element:
                     "year",
                 )
                 _div(
+                    f"budget {model.budget:g} per region-year · signal noise "
+                    f"{model.signal_noise:g} · capture {model.capture:g} · absorptive "
+                    f"threshold {model.absorptive_threshold:g}",
+                    "params",
+                )
+                _div(
                     f"{info['region']}: {info['diversity']} products with RCA, "
                     f"{info['entries']} new this year, {info['priorities']} priority domains",
                     "region",
@@ -578,7 +590,7 @@ def Dashboard(model: DashboardModel) -> solara.Element:
     """Lay out the panels: status on top, map beside the time series, baseline below."""
     with solara.Column(gap="12px", style={"padding": "12px"}) as column:
         StatusPanel(model)
-        with solara.Columns([5, 7], gutters_dense=True):
+        with solara.Columns([6, 6], gutters_dense=True):
             ProductSpaceMap(model)
             TimeSeries(model)
         BaselineComparison(model)
