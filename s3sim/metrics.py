@@ -464,7 +464,7 @@ def cog(M: ArrayLike, phi: ArrayLike, pci: ArrayLike) -> FloatArray:
     row = ph.sum(axis=1)
     weight = np.where(row > 0, p / np.where(row > 0, row, 1.0), 0.0)
     absent = 1.0 - m
-    return absent * (absent @ (ph * weight[:, np.newaxis]))
+    return absent * (absent @ (ph * weight[:, np.newaxis])) + 0.0  # no -0.0
 
 
 QUADRANT_LABELS: tuple[str, str, str, str] = (
