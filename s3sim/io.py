@@ -47,7 +47,9 @@ def _read_raw(path: Path) -> pd.DataFrame:
         if kind == "Parquet":
             return pd.read_parquet(path).astype(object)
         sep = "\t" if ".tsv" in suffixes or ".tab" in suffixes else ","
-        return pd.read_csv(path, dtype=str, sep=sep, skipinitialspace=True)
+        # keep_default_na=False: "NA" (Namibia) or "NaN" stay labels; values are checked below
+        return pd.read_csv(path, dtype=str, sep=sep, skipinitialspace=True,
+                           keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise DataError(f"'{path}' is empty: expected a header row and data rows") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
@@ -111,7 +113,7 @@ def _parse_labels(df: pd.DataFrame, path: Path, names: dict[str, str]) -> None:
     """Strip labels and reject empty location/product/year cells (in place)."""
     for role in ("location", "product", "year"):
         series = df[role].astype(str).str.strip()
-        empty = df[role].isna() | series.isin(["", "nan", "None", "NaN", "<NA>"])
+        empty = df[role].isna() | (series == "")
         if empty.any():
             raise DataError(
                 f"'{path}': {int(empty.sum())} empty cell(s) in column '{names[role]}' "
@@ -306,8 +308,12 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
 
 
 def _umask() -> int:
-    """Return the current process umask."""
-    mask = os.umask(0)
+    """Return the current process umask (from /proc on Linux, no global change)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 

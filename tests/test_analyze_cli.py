@@ -304,6 +304,17 @@ def test_load_trade_table_keeps_leading_zeros_and_types(tmp_path):
     assert df["year"].dtype == np.int64 and df["value"].dtype == np.float64
 
 
+def test_na_is_a_label_not_missing(tmp_path):
+    text = GOOD_HEAD + "NA,0101,2020,1\nZA,0101,2020,2\nNA,0102,2020,3\nZA,0102,2020,1\n"
+    df = load_trade_table(_write(tmp_path / "d.csv", text))
+    assert sorted(df["location"].unique()) == ["NA", "ZA"]
+
+
+def test_empty_label_is_rejected(tmp_path):
+    with pytest.raises(DataError, match=r"1 empty cell.*'product'"):
+        load_trade_table(_write(tmp_path / "d.csv", GOOD_HEAD + GOOD_ROWS + "A,,2020,1\n"))
+
+
 def test_data_error_is_value_error():
     assert issubclass(DataError, ValueError)
 
