@@ -225,6 +225,14 @@ class S3Model(mesa.Model):
         sizes = {"leading": self.config.portfolio_leading,
                  "intermediate": self.config.portfolio_intermediate,
                  "lagging": self.config.portfolio_lagging}
+        # grow_portfolio caps a portfolio at the space's size, so check the request here
+        largest = max(sizes[t] for t in self.region_types)
+        if largest > self.product_space.n_products:
+            raise ConfigError(
+                f"initial portfolios of {largest} products do not fit a product space of "
+                f"{self.product_space.n_products} products; lower portfolio_leading or use a "
+                "larger space"
+            )
         return [grow_portfolio(self.product_space, sizes[t], t, self.streams.init)
                 for t in self.region_types]
 
