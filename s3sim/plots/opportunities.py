@@ -11,6 +11,7 @@ maximum spanning tree of the proximity matrix (Hidalgo et al. 2007's backbone).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -79,8 +80,9 @@ def _hs4(code: str) -> str | None:
     return code.zfill(4) if _HS4.match(code) else None
 
 
+@functools.lru_cache(maxsize=1)
 def _load_atlas() -> tuple[dict[str, tuple[float, float]], dict[str, str], list[tuple[str, str]]]:
-    """Atlas HS92 4-digit positions, names and edges keyed by HS code."""
+    """Atlas HS92 4-digit positions, names and edges keyed by HS code (cached; read-only)."""
     import atlas_common_data as acd
 
     prods = acd.load_products("hs92")
