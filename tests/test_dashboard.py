@@ -23,8 +23,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "figures" / "dashboard.png"
 CHROMIUM_FLAGS = [
@@ -124,6 +122,25 @@ def _choose(page, select_label: str, option_text: str) -> None:
     expect(select).to_contain_text(option_text)
 
 
+@pytest.mark.parametrize("policy", ["none", "smart_specialisation", "picking_winners"])
+def test_dashboard_model_steps_and_draws(policy: str) -> None:
+    """The wrapper model steps the run and its baseline; every panel draws."""
+    pytest.importorskip("solara")
+    app = pytest.importorskip("s3sim.app")
+    model = app.DashboardModel(scenario_name="synthetic_small", policy=policy, region=99, seed=3)
+    assert model.region == len(model.run.region_names) - 1  # clipped
+    assert (model.baseline is model.run) == (policy == "none")
+    for _ in range(2):
+        model.step()
+    assert model.run.steps == 2 and model.baseline.steps == 2 and model.steps == 2
+    for draw in (app.draw_map, app.draw_time_series, app.draw_baseline):
+        assert draw(model).axes
+    info = app.summary(model)
+    assert info["year"] == 2 and info["step_ms"] > 0
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
 def test_dashboard_renders_offline_and_steps(server: str, tmp_path: Path) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     expect = playwright_api.expect
