@@ -34,11 +34,13 @@ import pandas as pd
 import solara
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from mesa import Model
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from s3sim.config import POLICY_NAMES, ModelConfig, PolicyConfig
+from s3sim.model import S3Model
 from s3sim.plots.product_space_map import draw_product_space
 from s3sim.scenarios import SCENARIOS
 
@@ -130,8 +132,6 @@ class DashboardModel(Model):
     ) -> None:
         seed = int(seed)
         super().__init__(rng=seed)
-        from s3sim.model import S3Model  # the model arrives late in the import graph
-
         config, policy_config, baseline_config = self.build_configs(
             scenario_name, policy, budget, signal_noise, capture, absorptive_threshold
         )
@@ -329,7 +329,8 @@ def _light_axes(ax: Any, title: str) -> None:
     """Title an axes and keep its ticks few (tick labels dominate drawing time)."""
     ax.set_title(title, fontsize=9)
     ax.tick_params(labelsize=7)
-    ax.locator_params(nbins=4)
+    ax.locator_params(axis="y", nbins=4)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
 
 
 def _history(model: Any) -> pd.DataFrame:
@@ -562,7 +563,11 @@ def StatusPanel(model: DashboardModel) -> solara.Element:
 def ProductSpaceMap(model: DashboardModel) -> solara.Element:
     """Show the product-space map of the chosen region (see :func:`draw_map`)."""
     update_counter.get()
-    with solara.Card("Product space (Atlas layout)", margin=0) as card:
+    layout = "Atlas HS92 layout" if model.config.product_space == "atlas" else "layout"
+    title = f"Product space ({model.config.product_space} {layout})"
+    if model.config.product_space == "atlas":
+        title = f"Product space ({layout})"
+    with solara.Card(title, margin=0) as card:
         _png(draw_map(model), "map")
     return card
 
