@@ -208,9 +208,11 @@ class PolicyConfig:
     subsidy_rate: float = 0.5
     """Share of an attempt's cost that a subsidy co-finances."""
     attempt_response: float = 1.0
-    """Extra attempt propensity per unit subsidy rate (firms respond to cheaper attempts)."""
-    target_response: float = 8.0
-    """Extra weight of a subsidised target per unit subsidy rate in firms' target choice."""
+    """Induced attempts (towards subsidised targets) per natural attempt, per unit of the
+    kernel-weighted subsidy rate on offer (firms respond to cheaper attempts)."""
+    venture_cost: float = 0.5
+    """Cost of one state-led venture (picking winners spends leftover money on them); a
+    successful venture becomes a firm of this size (capital-output ratio of one)."""
     research_share: float = 0.3
     """Share of the budget that smart specialisation gives to research bodies."""
 
@@ -238,7 +240,8 @@ class PolicyConfig:
             _check_range("budget_share", self.budget_share, 0.0, 1.0)
         for name in ("subsidy_rate", "research_share", "capture", "herding"):
             _check_range(name, getattr(self, name), 0.0, 1.0)
-        for name in ("attempt_response", "target_response", "signal_noise", "weight_density",
+        _check_range("venture_cost", self.venture_cost, 1e-9, None)
+        for name in ("attempt_response", "signal_noise", "weight_density",
                      "weight_complexity", "weight_growth", "weight_cog"):
             _check_range(name, getattr(self, name), 0.0, None)
         _check_int("n_priorities", self.n_priorities, 1)

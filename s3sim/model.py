@@ -34,7 +34,7 @@ from s3sim.agents import Firm, ResearchBody
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
 from s3sim.firms import FirmPopulation
 from s3sim.market import WorldMarket
-from s3sim.policies import Policy, StepOutcome, make_policy
+from s3sim.policies import Policy, PolicyPlan, StepOutcome, make_policy
 from s3sim.product_space import ProductSpace
 from s3sim.recorder import Recorder
 from s3sim.regions import allocate, assign_region_types, grow_portfolio
@@ -95,6 +95,21 @@ def _sample_rows(cdf_flat: np.ndarray, rows: np.ndarray, u: np.ndarray, width: i
     """
     pos = np.searchsorted(cdf_flat, rows + u, side="right")
     return np.minimum(pos - rows * width, width - 1)
+
+
+def _sample_subsidised(kernel: np.ndarray, sigma: np.ndarray, source: np.ndarray,
+                       region: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Targets drawn with weight ``kernel[source, q] * sigma[region, q]``.
+
+    Only the columns subsidised somewhere are materialised (a few for targeted
+    instruments, all for a horizontal subsidy).
+    """
+    if source.size == 0:
+        return source.astype(np.int64)
+    cols = np.flatnonzero(sigma.any(axis=0))
+    weights = kernel[np.ix_(source, cols)] * sigma[np.ix_(region, cols)]
+    idx = _sample_rows(_row_cdf(weights), np.arange(source.size), u, cols.size)
+    return cols[idx]
 
 
 def _row_cdf(weights: np.ndarray) -> np.ndarray:
@@ -368,14 +383,22 @@ class S3Model(mesa.Model):
         attempts = self._attempts(sigma)
         remaining = self.budget - research_spent
         granted_rate, subsidy_spent = self._grant_subsidies(attempts, sigma, remaining)
+        funded = ~attempts["induced"] | (granted_rate > 0)  # induced only if paid for
+        attempts = {k: v[funded] for k, v in attempts.items()}
+        granted_rate = granted_rate[funded]
         success = self._successes(attempts, granted_rate, absorbed)
+        v_region, v_product, venture_spent = self._ventures(
+            plan, remaining - subsidy_spent, absorbed)
 
         exits = self._grow_and_exit()
-        new_region = attempts["region"][success]
-        new_product = attempts["product"][success]
-        new_subsidised = granted_rate[success] > 0
-        sizes = np.full(new_region.size, self.config.entry_size)
+        new_region = np.concatenate([attempts["region"][success], v_region])
+        new_product = np.concatenate([attempts["product"][success], v_product])
+        new_subsidised = np.concatenate([granted_rate[success] > 0,
+                                         np.ones(v_region.size, dtype=bool)])
+        sizes = np.concatenate([np.full(int(success.sum()), self.config.entry_size),
+                                np.full(v_region.size, self.policy_config.venture_cost)])
         slots = self.firms.add(new_region, new_product, sizes, step, new_subsidised)
+        subsidy_spent = subsidy_spent + venture_spent
         if self._firm_agents.size < self.firms.capacity:
             grown = np.empty(self.firms.capacity, dtype=object)
             grown[: self._firm_agents.size] = self._firm_agents
@@ -406,56 +429,65 @@ class S3Model(mesa.Model):
         self.policy.observe(self, StepOutcome(new_region, new_product, new_subsidised))
 
     def _attempts(self, sigma: np.ndarray) -> dict[str, np.ndarray]:
-        """Diversification attempts of incumbents and local entrepreneurs this year."""
+        """Diversification attempts of incumbents and local entrepreneurs this year.
+
+        *Natural* attempts are those firms make without any policy: the same draws,
+        targets and decisions as in the baseline run on the same seed. A subsidy on
+        offer adds *induced* attempts, towards subsidised targets only, in proportion
+        to how much of a firm's relatedness kernel is subsidised (``attempt_response``).
+        """
         cfg, pol = self.config, self.policy_config
         f = self.firms
-        cap = f.capacity
-        u = self.streams.firms.random((5, cap))
-        u_attempt, u_mix, u_target, u_success, u_order = u
+        cap, n_p = f.capacity, self.n_products
+        u_attempt, u_target, u_success, u_order, u_induce, u_ind_target = (
+            self.streams.firms.random((6, cap)))
         self._u_exit = self.streams.firms.random(cap)
         self._eps_growth = self.streams.firms.standard_normal(cap)
-        n_e = self._entrant_region.size
-        ue = self.streams.entrants.random((5, n_e))
+        er_all = self._entrant_region
+        ue = self.streams.entrants.random((6, er_all.size))
 
         market = np.exp(cfg.target_market * self.market.signal())
         kernel = self._target_kernel * market[None, :]
-        subsidised_any = bool(sigma.any())
-        lam_a, lam_t = pol.attempt_response, pol.target_response
-
-        # --- incumbents: candidates, then target, then the attempt decision
-        sigma_max = sigma.max(axis=1)
         # bigger firms have the resources for more attempts: rate x min(1, size)
-        rate = cfg.attempt_rate * np.minimum(f.size, 1.0)
-        candidate = f.alive & (u_attempt < rate * (1 + lam_a * sigma_max[f.region]))
-        cand = np.flatnonzero(candidate)
-        src_region = f.region[cand]
-        src_product = f.product[cand]
-        target = _sample_rows(_row_cdf(kernel), src_product, u_target[cand], self.n_products)
-        if subsidised_any:
-            base_mass = kernel.sum(axis=1)[src_product]
-            tilt_mass = lam_t * (kernel @ sigma.T)[src_product, src_region]
-            tilted = u_mix[cand] < tilt_mass / np.maximum(base_mass + tilt_mass, 1e-300)
-            if tilted.any():
-                weights = kernel[src_product[tilted]] * sigma[src_region[tilted]]
-                target[tilted] = _sample_rows(
-                    _row_cdf(weights), np.arange(weights.shape[0]), u_target[cand][tilted],
-                    self.n_products)
-        attempt = u_attempt[cand] < rate[cand] * (1 + lam_a * sigma[src_region, target])
-        inc = cand[attempt]
-
-        # --- local entrepreneurs: targets weighted by the region's relatedness density
-        er = self._entrant_region
+        rate = np.where(f.alive, cfg.attempt_rate * np.minimum(f.size, 1.0), 0.0)
         e_weights = (self.density + 0.01) ** cfg.target_relatedness * market[None, :]
-        if subsidised_any:
-            e_weights = e_weights * (1 + lam_t * sigma)
-        e_target = _sample_rows(_row_cdf(e_weights), er, ue[1], self.n_products)
-        e_attempt = ue[0] < ENTRANT_ATTEMPT_PROBABILITY * (1 + lam_a * sigma[er, e_target])
+
+        nat = np.flatnonzero(u_attempt < rate)
+        nat_target = _sample_rows(_row_cdf(kernel), f.product[nat], u_target[nat], n_p)
+        e_nat = np.flatnonzero(ue[0] < ENTRANT_ATTEMPT_PROBABILITY)
+        e_target = _sample_rows(_row_cdf(e_weights), er_all[e_nat], ue[1][e_nat], n_p)
+        parts = [
+            (f.region[nat], nat_target, cfg.attempt_cost * f.size[nat], u_success[nat],
+             u_order[nat], False),
+            (er_all[e_nat], e_target, np.full(e_nat.size, cfg.attempt_cost), ue[2][e_nat],
+             ue[3][e_nat], False),
+        ]
+        if sigma.any():
+            lam = pol.attempt_response
+            live = np.flatnonzero(f.alive)
+            exposure = (kernel @ sigma.T) / np.maximum(kernel.sum(axis=1), 1e-300)[:, None]
+            share = exposure[f.product[live], f.region[live]]
+            ind = live[u_induce[live] < rate[live] * lam * share]
+            ind_target = _sample_subsidised(kernel, sigma, f.product[ind], f.region[ind],
+                                            u_ind_target[ind])
+            e_exposure = (e_weights * sigma).sum(axis=1) / e_weights.sum(axis=1)
+            e_ind = np.flatnonzero(ue[4] < ENTRANT_ATTEMPT_PROBABILITY * lam
+                                   * e_exposure[er_all])
+            e_ind_target = _sample_rows(_row_cdf(e_weights * sigma), er_all[e_ind],
+                                        ue[5][e_ind], n_p)
+            parts += [
+                (f.region[ind], ind_target, cfg.attempt_cost * f.size[ind], u_success[ind],
+                 u_order[ind], True),
+                (er_all[e_ind], e_ind_target, np.full(e_ind.size, cfg.attempt_cost),
+                 ue[2][e_ind], ue[3][e_ind], True),
+            ]
         return {
-            "region": np.concatenate([f.region[inc], er[e_attempt]]).astype(np.int64),
-            "product": np.concatenate([target[attempt], e_target[e_attempt]]).astype(np.int64),
-            "cost": cfg.attempt_cost * np.concatenate([f.size[inc], np.ones(e_attempt.sum())]),
-            "u_success": np.concatenate([u_success[inc], ue[2][e_attempt]]),
-            "order": np.concatenate([u_order[inc], ue[3][e_attempt]]),
+            "region": np.concatenate([p[0] for p in parts]).astype(np.int64),
+            "product": np.concatenate([p[1] for p in parts]).astype(np.int64),
+            "cost": np.concatenate([p[2] for p in parts]),
+            "u_success": np.concatenate([p[3] for p in parts]),
+            "order": np.concatenate([p[4] for p in parts]),
+            "induced": np.concatenate([np.full(len(p[0]), p[5]) for p in parts]),
         }
 
     def _grant_subsidies(
@@ -482,6 +514,40 @@ class S3Model(mesa.Model):
         spent = np.bincount(reg_sorted, weights=granted_sorted, minlength=self.n_regions)
         granted_rate[order[ok]] = sigma[region, attempts["product"]][order[ok]]
         return granted_rate, spent
+
+    def _ventures(self, plan: PolicyPlan, money: np.ndarray, absorbed: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """State-led ventures: money left after subsidies builds plants in target products.
+
+        Each venture costs ``venture_cost``; its target is drawn with the plan's
+        ``venture_weights`` and it succeeds with the same law as a private attempt,
+        fully publicly financed (subsidy rate 1). Draws come from the policy stream.
+
+        Returns
+        -------
+        region, product : ndarray
+            Successful ventures: new firms whose yearly output equals the venture's cost
+            (a capital-output ratio of one).
+        spent : ndarray (R,)
+        """
+        empty = np.empty(0, dtype=np.int64)
+        spent = np.zeros(self.n_regions)
+        weights = plan.venture_weights
+        if weights is None or not weights.any():
+            return empty, empty, spent
+        cost = self.policy_config.venture_cost
+        has_target = weights.sum(axis=1) > 0
+        count = np.where(has_target, np.floor(np.maximum(money, 0.0) / cost + 1e-9), 0)
+        count = count.astype(np.int64)
+        region = np.repeat(np.arange(self.n_regions), count)
+        if region.size == 0:
+            return empty, empty, spent
+        u = self.streams.policy.random((2, region.size))
+        product = _sample_rows(_row_cdf(weights), region, u[0], self.n_products)
+        ventures = {"region": region, "product": product.astype(np.int64), "u_success": u[1]}
+        success = self._successes(ventures, np.ones(region.size), absorbed)
+        spent = count * cost
+        return region[success], product[success].astype(np.int64), spent.astype(float)
 
     def _successes(self, attempts: dict[str, np.ndarray], granted_rate: np.ndarray,
                    absorbed: np.ndarray) -> np.ndarray:

@@ -36,11 +36,15 @@ class PolicyPlan:
         Funding per research body; per region it must not exceed the region's budget.
     priorities : dict[int, ndarray]
         Priority products per region (empty arrays for instruments without priorities).
+    venture_weights : ndarray (R, P) or None
+        If given, money left after subsidies builds state-led ventures (``venture_cost``
+        each) in products drawn with these weights.
     """
 
     subsidy_rate: np.ndarray
     research_funding: np.ndarray
     priorities: dict[int, np.ndarray] = field(default_factory=dict)
+    venture_weights: np.ndarray | None = None
 
 
 @dataclass

@@ -4,7 +4,9 @@ Every region's government subsidises attempts into the ``n_priorities`` products
 the highest PCI of the product space, whatever the region can do: the "cathedral in
 the desert" that smart specialisation was designed to avoid (Foray, David & Hall
 2009; Hausmann & Rodrik 2006 on the information problem of industrial policy).
-The targets are fixed and never revised.
+The targets are fixed and never revised. Money that subsidies do not absorb is spent
+on state-led ventures in the winners (``venture_cost`` each, a plant that succeeds or
+fails like any attempt, with the region's capabilities): the cathedral itself.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ __all__ = ["PickingWinners"]
 
 
 class PickingWinners(Policy):
-    """Subsidise attempts into the most complex products in every region."""
+    """Subsidise attempts into the most complex products; build ventures with the rest."""
 
     name = "picking_winners"
 
@@ -39,4 +41,8 @@ class PickingWinners(Policy):
             if budget[region] > 0:
                 plan.subsidy_rate[region, products] = self.config.subsidy_rate
         plan.priorities = self.priorities
+        plan.venture_weights = np.zeros_like(plan.subsidy_rate)
+        for region, products in self.priorities.items():
+            if budget[region] > 0:
+                plan.venture_weights[region, products] = 1.0
         return plan
