@@ -10,6 +10,7 @@ drawn and changed.  Set ``S3SIM_UPDATE_SCREENSHOT=1`` to refresh
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -19,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -53,6 +55,18 @@ def _chromium() -> str:
     return path
 
 
+def _require(module: str) -> Any:
+    """Import ``module`` or fail saying how to install it (the browser test never skips
+    for a missing Python package: ``make test`` installs the dashboard extra)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        pytest.fail(
+            f"{module} is not importable ({exc}): pip install -e '.[test,dashboard]' "
+            "&& python scripts/install_dashboard_assets.py"
+        )
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -77,8 +91,8 @@ def _wait_for_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Run ``s3sim-dashboard`` on a free localhost port; yield its URL."""
-    pytest.importorskip("solara")
-    pytest.importorskip("mesa.visualization")
+    _require("solara")
+    _require("mesa.visualization")
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
     port = _free_port()
     with log.open("wb") as out:
@@ -142,9 +156,9 @@ def test_dashboard_model_steps_and_draws(policy: str) -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_dashboard_renders_offline_and_steps(server: str, tmp_path: Path) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    expect = playwright_api.expect
     chromium = _chromium()
+    playwright_api = _require("playwright.sync_api")
+    expect = playwright_api.expect
 
     blocked: list[str] = []
     failed_assets: list[str] = []
