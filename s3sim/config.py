@@ -117,7 +117,7 @@ class ModelConfig:
     """Exponent nu on the market signal when choosing targets."""
     success_base: float = -2.6
     success_density: float = 6.0
-    success_complexity: float = 0.6
+    success_complexity: float = 1.2
     success_knowledge: float = 1.5
     success_subsidy: float = 1.0
     entrant_rate: float = 0.08
@@ -132,6 +132,10 @@ class ModelConfig:
     growth_congestion: float = 0.5
     """Growth penalty per unit of log(regional employment / labour force): wages and
     congestion rise as a region outgrows its labour force."""
+    entry_congestion: float = 2.0
+    """Attempts (and local entrepreneurs) are multiplied by ``exp(-entry_congestion x
+    log(E_r / L_r))``: a tight labour market deters new activities, a slack one invites
+    them."""
     labour_growth: float = 0.01
     """Yearly growth of every region's labour force."""
     growth_sd: float = 0.15
@@ -175,7 +179,7 @@ class ModelConfig:
                      "exit_size", "target_relatedness", "target_market", "growth_sd",
                      "demand_growth_sd", "demand_shock_sd", "success_density",
                      "success_knowledge", "success_subsidy", "growth_crowding", "growth_size",
-                     "growth_congestion",
+                     "growth_congestion", "entry_congestion",
                      "research_productivity", "collaboration_degree", "collaboration_weight",
                      "knowledge_base"):
             _check_range(name, getattr(self, name), 0.0, None)

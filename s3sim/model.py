@@ -97,6 +97,12 @@ def _sample_rows(cdf_flat: np.ndarray, rows: np.ndarray, u: np.ndarray, width: i
     return np.minimum(pos - rows * width, width - 1)
 
 
+def _sample_kernel_rows(kernel: np.ndarray, source: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """One column per draw from the rows ``kernel[source]``, building only the CDFs needed."""
+    rows, inverse = np.unique(source, return_inverse=True)
+    return _sample_rows(_row_cdf(kernel[rows]), inverse, u, kernel.shape[1])
+
+
 def _sample_subsidised(kernel: np.ndarray, sigma: np.ndarray, source: np.ndarray,
                        region: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Targets drawn with weight ``kernel[source, q] * sigma[region, q]``.
@@ -448,13 +454,17 @@ class S3Model(mesa.Model):
 
         market = np.exp(cfg.target_market * self.market.signal())
         kernel = self._target_kernel * market[None, :]
-        # bigger firms have the resources for more attempts: rate x min(1, size)
+        # bigger firms have the resources for more attempts: rate x min(1, size); a
+        # tight regional labour market deters new activities (entry congestion)
+        deterrence = np.exp(-cfg.entry_congestion * self._labour_tightness())
         rate = np.where(f.alive, cfg.attempt_rate * np.minimum(f.size, 1.0), 0.0)
+        rate *= deterrence[f.region]
         e_weights = (self.density + 0.01) ** cfg.target_relatedness * market[None, :]
 
         nat = np.flatnonzero(u_attempt < rate)
-        nat_target = _sample_rows(_row_cdf(kernel), f.product[nat], u_target[nat], n_p)
-        e_nat = np.flatnonzero(ue[0] < ENTRANT_ATTEMPT_PROBABILITY)
+        nat_target = _sample_kernel_rows(kernel, f.product[nat], u_target[nat])
+        e_prob = ENTRANT_ATTEMPT_PROBABILITY * deterrence[er_all]
+        e_nat = np.flatnonzero(ue[0] < e_prob)
         e_target = _sample_rows(_row_cdf(e_weights), er_all[e_nat], ue[1][e_nat], n_p)
         parts = [
             (f.region[nat], nat_target, cfg.attempt_cost * f.size[nat], u_success[nat],
@@ -471,8 +481,7 @@ class S3Model(mesa.Model):
             ind_target = _sample_subsidised(kernel, sigma, f.product[ind], f.region[ind],
                                             u_ind_target[ind])
             e_exposure = (e_weights * sigma).sum(axis=1) / e_weights.sum(axis=1)
-            e_ind = np.flatnonzero(ue[4] < ENTRANT_ATTEMPT_PROBABILITY * lam
-                                   * e_exposure[er_all])
+            e_ind = np.flatnonzero(ue[4] < e_prob * lam * e_exposure[er_all])
             e_ind_target = _sample_rows(_row_cdf(e_weights * sigma), er_all[e_ind],
                                         ue[5][e_ind], n_p)
             parts += [
@@ -560,6 +569,10 @@ class S3Model(mesa.Model):
                  + cfg.success_subsidy * granted_rate)
         return attempts["u_success"] < _logistic(logit)
 
+    def _labour_tightness(self) -> np.ndarray:
+        """``log(E_r / L_r)``: regional employment relative to the labour force."""
+        return np.log(np.maximum(self.employment(), 1e-12) / self.labour_force)
+
     def _grow_and_exit(self) -> np.ndarray:
         """Grow incumbents; remove firms that shrink below ``exit_size`` or exit at random.
 
@@ -572,7 +585,7 @@ class S3Model(mesa.Model):
         crowd = self.firms.count_matrix(self.n_regions, self.n_products)[reg, prod]
         g_market = self.market.smoothed_growth - self.market.smoothed_growth.mean()
         self.labour_force = self.labour_force * (1.0 + cfg.labour_growth)
-        tightness = np.log(np.maximum(self.employment(), 1e-12) / self.labour_force)
+        tightness = self._labour_tightness()
         growth = (cfg.growth_base + cfg.growth_market * g_market[prod]
                   + cfg.growth_density * self.density[reg, prod]
                   - cfg.growth_crowding * np.log(crowd)
