@@ -1,0 +1,157 @@
+"""``s3sim``: the Hydra app that runs experiments (``s3sim -m experiment=compare_policies``).
+
+Usage::
+
+    s3sim                                          # one job: default scenario, no policy
+    s3sim policy=smart_specialisation replications=5
+    s3sim -m experiment=compare_policies           # a study: sweep, gather, report
+    s3sim -m experiment=compare_policies hydra/launcher=ray
+    s3sim report results/compare_policies          # (re)build a sweep's tables and report
+    s3sim --help                                   # Hydra's help: groups and options
+
+Errors in the configuration (unknown keys, wrong types, out-of-range values, a missing
+data file) print one ``s3sim: error: ...`` line on stderr and exit with status 2;
+set ``HYDRA_FULL_ERROR=1`` for the full traceback. In a multirun a failing job is
+recorded (``FAILED.json``) and the others continue; the exit status is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["format_error", "main"]
+
+PROG = "s3sim"
+_STATE: dict[str, Any] = {}
+
+
+def _one_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    out: list[str] = []
+    options: list[str] = []
+    for ln in lines:
+        if ln.startswith(("Set the environment variable HYDRA_FULL_ERROR", "object_type=",
+                          "reference_type=", "Traceback")):
+            continue
+        if options or ln.lower().startswith("available options"):
+            if ln.lower().startswith("available options"):
+                out.append(ln.rstrip(":").lower())
+            else:
+                options.append(ln)
+            continue
+        out.append(ln.rstrip("."))
+    text = "; ".join(out)
+    if options:
+        text += ": " + ", ".join(o for o in options if o not in ("policy_schema",
+                                                                 "scenario_schema"))
+    return re.sub(r"\s+", " ", text)
+
+
+def format_error(exc: BaseException) -> str:
+    """One line describing a configuration error (Hydra, OmegaConf or s3sim)."""
+    msg = _one_line(str(exc))
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip():
+        extra = _one_line(str(cause))
+        if extra and extra not in msg:
+            msg = f"{msg}; {extra}"
+    return msg or type(exc).__name__
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from s3sim.config import ConfigError
+    from s3sim.io import DataError
+
+    return (ConfigError, DataError, HydraException, MissingConfigException,
+            OverrideParseException, OmegaConfBaseException, FileNotFoundError)
+
+
+def _task(cfg: Any) -> Any:
+    """The Hydra task: one job (single run or one job of a multirun)."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from s3sim.experiment import run_experiment
+
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    record = run_experiment(cfg, raise_errors=not multirun)
+    if not multirun:
+        _STATE["single_run"] = record
+    return record
+
+
+def _report_command(argv: list[str]) -> int:
+    import argparse
+
+    from s3sim.sweep import build_sweep_report
+
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} report",
+        description="Gather a sweep directory into sweep.parquet / effects.parquet and write "
+                    "report.md with figures (what a multirun does at its end).")
+    parser.add_argument("sweep_dir", type=Path)
+    parser.add_argument("--all-jobs", action="store_true",
+                        help="include every job directory, not only the last sweep's")
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        parser.error(f"{args.sweep_dir} is not a directory")
+    summary = build_sweep_report(args.sweep_dir, only_last_sweep=not args.all_jobs)
+    print(summary.message())
+    return 1 if summary.n_failed else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``s3sim`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    if argv[:1] == ["report"]:
+        sys.exit(_report_command(argv[1:]))
+
+    import hydra
+
+    from s3sim.experiment import CONFIG_DIR
+
+    full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us instead of Hydra's printer
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name="config",
+                     version_base="1.3")(_task)
+    sys.argv = [PROG, *argv]
+    _STATE.clear()
+    from s3sim.sweep import LAST_SUMMARY
+
+    LAST_SUMMARY.clear()
+    try:
+        app()
+    except _user_errors() as exc:
+        if full_error:
+            raise
+        print(f"{PROG}: error: {format_error(exc)}", file=sys.stderr)
+        sys.exit(2)
+    finally:
+        if not full_error:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+    from s3sim.sweep import LAST_SUMMARY
+
+    sweep = LAST_SUMMARY[0] if LAST_SUMMARY else None
+    if sweep is not None:
+        print(sweep.message())
+        if sweep.n_failed:
+            sys.exit(1)
+    single = _STATE.get("single_run")
+    if single is not None:
+        where = Path(single["job_dir"]).relative_to(Path.cwd(), walk_up=True)
+        print(f"{PROG}: {single['status']}: {len(single.get('seeds', []))} seed(s) in "
+              f"{single.get('elapsed_s', 0):.1f} s -> {where}/result")
+
+
+if __name__ == "__main__":
+    main()

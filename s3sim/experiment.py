@@ -1,0 +1,388 @@
+"""One Hydra job: build the model from a composed config, run its seeds, write the job dir.
+
+The ``s3sim`` app (:mod:`s3sim.cli.run`) composes a configuration from
+``s3sim/conf`` (alias ``configs/``) and calls :func:`run_experiment`, a plain
+function that tests also call through Hydra's ``compose``::
+
+    from hydra import compose, initialize_config_dir
+    from s3sim.experiment import CONFIG_DIR, run_experiment
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=["scenario=synthetic_small", "replications=2"])
+    summary = run_experiment(cfg, out_dir="results/try")
+
+Structured configs (:data:`SCHEMA_NAME` in Hydra's ConfigStore) are generated from
+the fields of :class:`s3sim.config.ModelConfig` and :class:`s3sim.config.PolicyConfig`,
+so a mistyped key or a wrong type fails at composition time with the full key, and
+names such as ``policy.name`` or ``policy.selection_rule`` list the allowed values.
+Ranges are checked by the model's own validation (:class:`~s3sim.config.ConfigError`).
+
+A job directory after a successful job::
+
+    <job_dir>/result/            regions/presence/entries/priorities.parquet,
+                                 product_space.parquet, metadata.json, config.yaml
+    <job_dir>/DONE.json          completion marker, written last (config hash,
+                                 seeds, elapsed seconds, sweep ids)
+
+or, after a failure, ``<job_dir>/FAILED.json`` with the error. The ``result``
+directory is built in a temporary sibling and renamed into place, so a job that
+dies never leaves half-written tables.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import time
+import traceback
+import typing
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from s3sim.config import (
+    POLICY_NAMES,
+    PRODUCT_SPACE_NAMES,
+    SELECTION_RULES,
+    ConfigError,
+    ModelConfig,
+    PolicyConfig,
+    model_config_from_mapping,
+    policy_config_from_mapping,
+)
+
+__all__ = [
+    "CONFIG_DIR",
+    "DONE_FILE",
+    "FAILED_FILE",
+    "RESULT_DIR",
+    "SCHEMA_NAME",
+    "SWEEP_FILE",
+    "config_hash",
+    "derive_seeds",
+    "git_commit",
+    "job_configs",
+    "register_configs",
+    "run_experiment",
+]
+
+log = logging.getLogger(__name__)
+
+CONFIG_DIR: Path = Path(__file__).resolve().parent / "conf"
+"""The Hydra config tree shipped with the package (``configs/`` links to it)."""
+SCHEMA_NAME = "s3sim_schema"
+RESULT_DIR = "result"
+DONE_FILE = "DONE.json"
+FAILED_FILE = "FAILED.json"
+SWEEP_FILE = "sweep.json"
+CONFIG_FILE = "config.yaml"
+
+#: Keys of the product_space group, with the ModelConfig field each one sets.
+PRODUCT_SPACE_FIELDS: dict[str, str] = {
+    "name": "product_space",
+    "synthetic_products": "synthetic_products",
+    "initial_data": "initial_data",
+    "initial_year": "initial_year",
+}
+#: Top-level keys that do not change the numbers (left out of the config hash).
+NON_SEMANTIC_KEYS: tuple[str, ...] = ("progress", "skip_completed", "report", "name")
+
+PolicyName = enum.Enum("PolicyName", {n: n for n in POLICY_NAMES})  # type: ignore[misc]
+SelectionRule = enum.Enum("SelectionRule", {n: n for n in SELECTION_RULES})  # type: ignore[misc]
+ProductSpaceName = enum.Enum(  # type: ignore[misc]
+    "ProductSpaceName", {n: n for n in PRODUCT_SPACE_NAMES}
+)
+_ENUMS: dict[str, type[enum.Enum]] = {
+    "name": PolicyName,
+    "selection_rule": SelectionRule,
+}
+
+
+def _omegaconf_type(hint: Any) -> Any:
+    """Translate a dataclass annotation into one OmegaConf structured configs accept."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is tuple:
+        return list[float] if all(a is float for a in args if a is not Ellipsis) else list[Any]
+    if args and type(None) in args:
+        inner = [a for a in args if a is not type(None)]
+        return Optional[_omegaconf_type(inner[0])] if len(inner) == 1 else Any  # noqa: UP045
+    return hint
+
+
+def _mirror(cls: type, name: str, skip: tuple[str, ...] = (),
+            enums: dict[str, type[enum.Enum]] | None = None,
+            extra: list[tuple[str, Any, Any]] | None = None) -> type:
+    """A Hydra structured-config dataclass with the fields and defaults of ``cls``."""
+    hints = typing.get_type_hints(cls)
+    specs: list[tuple[str, Any, Any]] = list(extra or [])
+    for f in fields(cls):
+        if f.name in skip:
+            continue
+        hint = _omegaconf_type(hints[f.name])
+        default = f.default
+        if enums and f.name in enums:
+            hint = enums[f.name]
+            default = enums[f.name][default]
+        if isinstance(default, tuple):
+            specs.append((f.name, hint, field(default_factory=lambda d=default: list(d))))
+        elif default is MISSING:
+            specs.append((f.name, hint, field(default=MISSING)))
+        else:
+            specs.append((f.name, hint, field(default=default)))
+    return make_dataclass(name, specs)
+
+
+#: ``scenario`` node: every ModelConfig field except the product-space ones, plus a name.
+ScenarioSchema = _mirror(
+    ModelConfig, "ScenarioSchema", skip=tuple(PRODUCT_SPACE_FIELDS.values()),
+    extra=[("name", str, field(default="default"))],
+)
+#: ``policy`` node: every PolicyConfig field (``name`` and ``selection_rule`` as enums).
+PolicySchema = _mirror(PolicyConfig, "PolicySchema", enums=_ENUMS)
+
+
+@dataclass
+class ProductSpaceSchema:
+    """``product_space`` node: which space and its data (see ``s3sim/conf/product_space``)."""
+
+    name: ProductSpaceName = ProductSpaceName["atlas"]  # type: ignore[valid-type]
+    synthetic_products: int = 200
+    initial_data: Optional[str] = None  # noqa: UP045
+    initial_year: Optional[int] = None  # noqa: UP045
+
+
+@dataclass
+class ReportSchema:
+    """``report`` node: what the post-sweep step writes."""
+
+    kind: str = "policies"
+    """``policies`` (paired effects, trajectories, maps) or ``validation`` (stylized facts)."""
+    maps: bool = True
+    """Draw product-space maps of subsidised entries."""
+    thresholds: list[float] = field(
+        default_factory=lambda: [round(0.5 + 0.01 * i, 2) for i in range(21)]
+    )
+    """Proximity thresholds of the diffusion experiment (validation report)."""
+    diffusion_sets: int = 200
+    """Random starting sets of the diffusion experiment."""
+
+
+@dataclass
+class S3SimSchema:
+    """The root of the composed configuration."""
+
+    name: str = "adhoc"
+    """Experiment name: outputs go to ``results/<name>/``."""
+    seed: int = 0
+    """First seed; a job runs seeds ``seed, seed + 1, ..., seed + replications - 1``."""
+    replications: int = 20
+    seeds: Optional[list[int]] = None  # noqa: UP045
+    """Explicit seeds (override ``seed`` and ``replications``)."""
+    progress: bool = True
+    skip_completed: bool = True
+    """Skip a job whose directory holds a completion marker for the same config."""
+    product_space: ProductSpaceSchema = field(default_factory=ProductSpaceSchema)
+    scenario: Any = field(default_factory=ScenarioSchema)
+    policy: Any = field(default_factory=PolicySchema)
+    report: ReportSchema = field(default_factory=ReportSchema)
+
+
+def register_configs() -> None:
+    """Register the structured configs in Hydra's ConfigStore (idempotent)."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name=SCHEMA_NAME, node=S3SimSchema)
+    cs.store(group="scenario", name="scenario_schema", node=ScenarioSchema)
+    cs.store(group="policy", name="policy_schema", node=PolicySchema)
+
+
+register_configs()
+
+
+def derive_seeds(cfg: Any) -> list[int]:
+    """The seeds a job runs: ``cfg.seeds`` if given, else ``seed + range(replications)``."""
+    if cfg.get("seeds") is not None:
+        return [int(s) for s in cfg.seeds]
+    if int(cfg.replications) < 1:
+        raise ConfigError(f"replications must be >= 1, got {cfg.replications}")
+    if int(cfg.seed) < 0:
+        raise ConfigError(f"seed must be >= 0, got {cfg.seed}")
+    return list(range(int(cfg.seed), int(cfg.seed) + int(cfg.replications)))
+
+
+def _plain(node: Any) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(node, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+
+
+def _absolute(path: str) -> str:
+    """Resolve a relative data path against the directory s3sim was launched from."""
+    if os.path.isabs(path):
+        return path
+    try:
+        from hydra.utils import to_absolute_path
+
+        return to_absolute_path(path)
+    except ValueError:  # Hydra not initialised (plain compose in a test)
+        return os.path.abspath(path)
+
+
+def job_configs(cfg: Any) -> tuple[ModelConfig, PolicyConfig, list[int]]:
+    """Convert a composed config into validated model, policy and seeds.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the group (``scenario``, ``product_space``, ``policy``) and the
+        parameter, e.g. ``policy: budget must be >= 0.0, got -1.0``.
+    """
+    scenario = _plain(cfg.scenario)
+    scenario.pop("name", None)
+    ps = _plain(cfg.product_space)
+    for key, target in PRODUCT_SPACE_FIELDS.items():
+        scenario[target] = ps.get(key)
+    if scenario.get("initial_data"):
+        path = _absolute(str(scenario["initial_data"]))
+        if not os.path.isfile(path):
+            raise ConfigError(
+                f"product_space.initial_data: file not found: '{path}'; give the path of a "
+                "long-format CSV/Parquet table (location, product, year, value)"
+            )
+        scenario["initial_data"] = path
+    try:
+        model = model_config_from_mapping(scenario)
+    except ConfigError as exc:
+        raise ConfigError(f"scenario: {exc}") from None
+    try:
+        policy = policy_config_from_mapping(_plain(cfg.policy))
+    except ConfigError as exc:
+        raise ConfigError(f"policy: {exc}") from None
+    return model, policy, derive_seeds(cfg)
+
+
+def config_hash(cfg: Any) -> str:
+    """Hash of everything in ``cfg`` that determines the numbers (not hydra, progress...)."""
+    skip = ("hydra", "report", *NON_SEMANTIC_KEYS)
+    plain = {k: v for k, v in _plain(cfg).items() if k not in skip}
+    blob = json.dumps(plain, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def git_commit(path: Path | None = None) -> str | None:
+    """The git commit of the s3sim source tree (``+dirty`` if modified), if available."""
+    where = path or Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                "s3sim"], cwd=where, capture_output=True, text=True,
+                               timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{out}+dirty" if dirty else out
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    from s3sim.io import atomic_write
+
+    with atomic_write(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, default=str))
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _sweep_id(job_dir: Path) -> str | None:
+    info = _read_json(job_dir.parent / SWEEP_FILE)
+    return None if info is None else info.get("id")
+
+
+def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
+                   *, raise_errors: bool = True) -> dict[str, Any]:
+    """Run one job: every seed of one (scenario, product space, policy) configuration.
+
+    Parameters
+    ----------
+    cfg : omegaconf.DictConfig
+        A configuration composed from ``s3sim/conf``.
+    out_dir : path, optional
+        The job directory (default: Hydra's output directory of the running job).
+    raise_errors : bool, default True
+        Re-raise a failure after recording it in ``FAILED.json``. The app passes
+        ``False`` in multirun jobs, so that one failing job does not stop the sweep.
+
+    Returns
+    -------
+    dict
+        The completion record (also in ``DONE.json``/``FAILED.json``): ``status``
+        (``done``, ``skipped`` or ``failed``), ``job_dir``, ``config_hash``, ``seeds``,
+        ``elapsed_s`` and, on failure, ``error``.
+    """
+    from omegaconf import OmegaConf
+
+    from s3sim.io import atomic_output_dir
+    from s3sim.simulation import run_simulation
+
+    if out_dir is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        out_dir = HydraConfig.get().runtime.output_dir
+    job_dir = Path(out_dir).absolute()
+    job_dir.mkdir(parents=True, exist_ok=True)
+    digest = config_hash(cfg)
+    sweep = _sweep_id(job_dir)
+    done_path, failed_path = job_dir / DONE_FILE, job_dir / FAILED_FILE
+
+    previous = _read_json(done_path)
+    if (cfg.get("skip_completed", True) and previous is not None
+            and previous.get("config_hash") == digest and (job_dir / RESULT_DIR).is_dir()):
+        previous["status"] = "skipped"
+        if sweep is not None and sweep not in previous.get("sweep_ids", []):
+            previous.setdefault("sweep_ids", []).append(sweep)
+            _write_json(done_path, {**previous, "status": "done"})
+        log.info("skipping completed job %s (DONE.json has the same config)", job_dir.name)
+        return previous
+
+    done_path.unlink(missing_ok=True)
+    failed_path.unlink(missing_ok=True)
+    start = time.perf_counter()
+    record: dict[str, Any] = {"job_dir": str(job_dir), "config_hash": digest,
+                              "sweep_ids": [sweep] if sweep else []}
+    try:
+        model, policy, seeds = job_configs(cfg)
+        record["seeds"] = seeds
+        result = run_simulation(model, policy, seeds, progress=bool(cfg.get("progress", True)))
+        result.metadata.update({
+            "config_hash": digest,
+            "git_commit": git_commit(),
+            "scenario": cfg.scenario.get("name"),
+            "experiment": cfg.get("name"),
+        })
+        with atomic_output_dir(job_dir / RESULT_DIR) as tmp:
+            result.write(tmp)
+            (tmp / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    except Exception as exc:
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc(),
+                      elapsed_s=round(time.perf_counter() - start, 3))
+        _write_json(failed_path, record)
+        log.error("job %s failed: %s", job_dir.name, record["error"])
+        if raise_errors:
+            raise
+        return record
+    record.update(status="done", elapsed_s=round(time.perf_counter() - start, 3),
+                  finished=time.strftime("%Y-%m-%dT%H:%M:%S"), finished_epoch=time.time())
+    _write_json(done_path, record)  # the completion marker, written last
+    log.info("job %s done: %d seeds in %.1f s", job_dir.name, len(seeds), record["elapsed_s"])
+    return record
