@@ -141,7 +141,9 @@ def summarize_effects(
     """Mean effect with a t-based confidence interval across seeds.
 
     Effects are first averaged over the regions of each seed within each group (the
-    seed is the independent replication), then summarised across seeds.
+    seed is the independent replication), then summarised across seeds. The cost per
+    additional entry of a group is its total budget spent over its total additional
+    entries (NaN when the policy added none).
 
     Returns
     -------
@@ -150,7 +152,15 @@ def summarize_effects(
     """
     group_cols = list(by)
     metrics = [c for c in EFFECT_COLUMNS if c in effects]
-    per_seed = effects.groupby([*group_cols, "seed"])[metrics].mean().reset_index()
+    grouped = effects.groupby([*group_cols, "seed"])
+    per_seed = grouped[metrics].mean()
+    if "cost_per_additional_entry" in per_seed:
+        # a ratio of sums over the group's regions (a mean of regional ratios would
+        # drop regions without additional entries and overstate cost-effectiveness)
+        added = grouped["additional_entries"].sum()
+        per_seed["cost_per_additional_entry"] = (
+            grouped["budget_spent"].sum() / added.where(added > 0))
+    per_seed = per_seed.reset_index()
     long = per_seed.melt(id_vars=[*group_cols, "seed"], var_name="metric", value_name="value")
     long = long.dropna(subset=["value"])
 
