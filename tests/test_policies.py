@@ -185,13 +185,17 @@ def test_s3_new_entries_are_more_often_related_than_generic(funded_runs) -> None
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "with the default parameters, S3's subsidised firm entries do not have a higher mean "
-    "relatedness density than generic-subsidy ones (priorities favour complexity, growth "
-    "and COG and penalise products already held); numbers in the test-suite report"))
+    "with the default parameters S3's subsidised firm entries are not clearly more related "
+    "than generic-subsidy ones: mean density 0.422/0.408/0.433 vs 0.408/0.410/0.425 on seeds "
+    "1-3 (differences +0.014/-0.001/+0.008, below the 0.02 asked); only the share of "
+    "related new-to-region entries differs (test above)"))
 def test_s3_subsidised_entries_have_higher_mean_density_than_generic(funded_runs) -> None:
-    s3 = subsidised_firm_entries(funded_runs, "smart_specialisation")
-    gen = subsidised_firm_entries(funded_runs, "generic_subsidy")
-    assert s3["density"].mean() > gen["density"].mean()
+    """Mean relatedness density of subsidised firm entries, S3 minus generic, on every seed."""
+    for seed in SEEDS:
+        runs = {k: v for k, v in funded_runs.items() if k[1] == seed}
+        s3 = subsidised_firm_entries(runs, "smart_specialisation")["density"].mean()
+        gen = subsidised_firm_entries(runs, "generic_subsidy")["density"].mean()
+        assert s3 > gen + 0.02, (seed, s3, gen)
 
 
 def test_research_funding_spends_only_on_research_bodies(funded_runs) -> None:

@@ -60,19 +60,25 @@ class Panel:
         return np.linalg.lstsq(self.design(), self.gain, rcond=None)[0]
 
     def logit(self) -> np.ndarray:
-        """Logit by maximum likelihood: (intercept, density, PCI)."""
+        """Logit by maximum likelihood (Newton's method, scipy): (intercept, density, PCI)."""
         x, y = self.design(), self.gain
+
+        def prob(b: np.ndarray) -> np.ndarray:
+            return 0.5 * (1.0 + np.tanh(0.5 * (x @ b)))
 
         def nll(b: np.ndarray) -> float:
             s = x @ b
             return float(np.logaddexp(0.0, s).sum() - y @ s)
 
         def grad(b: np.ndarray) -> np.ndarray:
-            p = 0.5 * (1.0 + np.tanh(0.5 * (x @ b)))
-            return x.T @ (p - y)
+            return x.T @ (prob(b) - y)
 
-        res = minimize(nll, np.zeros(3), jac=grad, method="BFGS")
-        assert res.success, res.message
+        def hess(b: np.ndarray) -> np.ndarray:
+            p = prob(b)
+            return (x * (p * (1 - p))[:, None]).T @ x
+
+        res = minimize(nll, np.zeros(3), jac=grad, hess=hess, method="trust-exact")
+        assert np.abs(grad(res.x)).max() < 1e-4 * len(y), res.message
         return res.x
 
 
@@ -105,13 +111,11 @@ def test_entry_rises_with_relatedness_density(panels: list[Panel]) -> None:
         assert p.logit()[1] > 0, p.model.seed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "diversification dilemma does not emerge with the default parameters: the linear "
-    "probability model's PCI coefficient is positive (about +0.0006 in 20 years, +0.001 "
-    "in 50 years, against +0.01 for density); see the test-suite report"))
 def test_entry_falls_with_complexity(panels: list[Panel]) -> None:
+    """The dilemma: controlling for density, complex products are entered less often."""
     for p in panels:
         assert p.lpm()[2] < 0, (p.model.seed, p.lpm())
+        assert p.logit()[2] < 0, (p.model.seed, p.logit())
 
 
 # ------------------------------------------------------------- lagging vs leading
