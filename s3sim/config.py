@@ -143,6 +143,11 @@ class ModelConfig:
     """Firms smaller than this exit."""
     exit_hazard: float = 0.04
     """Exogenous yearly exit probability."""
+    agent_objects: str = "all"
+    """``"all"``: a Mesa ``Firm`` agent exists for every living firm (created on entry,
+    removed on exit). ``"on_demand"``: agent objects are created only when inspected
+    (``model.firm_agent``, ``model.firms_in``), for large sweeps where Mesa's per-agent
+    bookkeeping would dominate; the dynamics are identical."""
     capacity_factor: float = 3.0
     """Firm array capacity as a multiple of the initial number of firms."""
 
@@ -159,6 +164,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _check_choice("product_space", self.product_space, PRODUCT_SPACE_NAMES)
+        _check_choice("agent_objects", self.agent_objects, ("all", "on_demand"))
         _check_int("synthetic_products", self.synthetic_products, 20)
         if self.product_space == "from_data" and not self.initial_data:
             raise ConfigError("product_space 'from_data' needs initial_data: a trade table path")

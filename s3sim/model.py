@@ -97,15 +97,19 @@ def _sample_rows(cdf_flat: np.ndarray, rows: np.ndarray, u: np.ndarray, width: i
     return np.minimum(pos - rows * width, width - 1)
 
 
-def _sample_kernel_rows(kernel: np.ndarray, source: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """One column per draw from the rows ``kernel[source]``, building only the CDFs needed."""
+def _sample_kernel_rows(base: np.ndarray, market: np.ndarray, source: np.ndarray,
+                        u: np.ndarray) -> np.ndarray:
+    """One column per draw with weights ``base[source, q] * market[q]``.
+
+    Only the CDFs of the rows actually needed are built.
+    """
     rows, inverse = np.unique(source, return_inverse=True)
-    return _sample_rows(_row_cdf(kernel[rows]), inverse, u, kernel.shape[1])
+    return _sample_rows(_row_cdf(base[rows] * market), inverse, u, base.shape[1])
 
 
-def _sample_subsidised(kernel: np.ndarray, sigma: np.ndarray, source: np.ndarray,
-                       region: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Targets drawn with weight ``kernel[source, q] * sigma[region, q]``.
+def _sample_subsidised(base: np.ndarray, market: np.ndarray, sigma: np.ndarray,
+                       source: np.ndarray, region: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Targets drawn with weight ``base[source, q] * market[q] * sigma[region, q]``.
 
     Only the columns subsidised somewhere are materialised (a few for targeted
     instruments, all for a horizontal subsidy).
@@ -113,7 +117,7 @@ def _sample_subsidised(kernel: np.ndarray, sigma: np.ndarray, source: np.ndarray
     if source.size == 0:
         return source.astype(np.int64)
     cols = np.flatnonzero(sigma.any(axis=0))
-    weights = kernel[np.ix_(source, cols)] * sigma[np.ix_(region, cols)]
+    weights = base[np.ix_(source, cols)] * (market[cols] * sigma[np.ix_(region, cols)])
     idx = _sample_rows(_row_cdf(weights), np.arange(source.size), u, cols.size)
     return cols[idx]
 
@@ -221,7 +225,7 @@ class S3Model(mesa.Model):
         with _BLAS.limit(limits=1, user_api="blas"):
             self._measure()
         self.budget = self._budgets()
-        self.labour_force = self.employment()
+        self.labour_force = self.regional_employment.copy()
         self.recorder = Recorder(self)
         self.policy.reset(self)
         self.priorities: dict[int, np.ndarray] = dict(self.policy.priorities)
@@ -318,6 +322,8 @@ class S3Model(mesa.Model):
         return np.full(self.n_regions, float(cfg.budget))
 
     def _create_firm_agents(self, slots: np.ndarray) -> None:
+        if self.config.agent_objects == "on_demand":
+            return
         agents = self._firm_agents
         for slot in slots.tolist():
             agents[slot] = Firm(self, slot)
@@ -339,8 +345,13 @@ class S3Model(mesa.Model):
         return self.space._cells[self.product_space.codes[product]]
 
     def firm_agent(self, slot: int) -> Firm:
-        """The Mesa agent of the firm in ``slot``."""
-        return self._firm_agents[slot]
+        """The Mesa agent of the living firm in ``slot`` (created now if on demand)."""
+        if not self.firms.alive[slot]:
+            raise KeyError(f"no living firm in slot {slot}")
+        agent = self._firm_agents[slot]
+        if agent is None:
+            agent = self._firm_agents[slot] = Firm(self, slot)
+        return agent
 
     def firms_in(self, region: int, product: int | None = None) -> list[Firm]:
         """Living firms of a region (optionally producing ``product``), as agents."""
@@ -348,7 +359,7 @@ class S3Model(mesa.Model):
         mask = f.alive & (f.region == region)
         if product is not None:
             mask &= f.product == product
-        return [self._firm_agents[s] for s in np.flatnonzero(mask)]
+        return [self.firm_agent(s) for s in np.flatnonzero(mask)]
 
     def informants(self, min_proximity: float) -> np.ndarray:
         """Count local informants per region and product for an entrepreneurial discovery.
@@ -445,15 +456,16 @@ class S3Model(mesa.Model):
         cfg, pol = self.config, self.policy_config
         f = self.firms
         cap, n_p = f.capacity, self.n_products
+        # fixed-size single-precision draws per slot: common random numbers, 32 B a slot
         u_attempt, u_target, u_success, u_order, u_induce, u_ind_target = (
-            self.streams.firms.random((6, cap)))
-        self._u_exit = self.streams.firms.random(cap)
-        self._eps_growth = self.streams.firms.standard_normal(cap)
+            self.streams.firms.random((6, cap), dtype=np.float32))
+        self._u_exit = self.streams.firms.random(cap, dtype=np.float32)
+        self._eps_growth = self.streams.firms.standard_normal(cap, dtype=np.float32)
         er_all = self._entrant_region
-        ue = self.streams.entrants.random((6, er_all.size))
+        ue = self.streams.entrants.random((6, er_all.size), dtype=np.float32)
 
         market = np.exp(cfg.target_market * self.market.signal())
-        kernel = self._target_kernel * market[None, :]
+        base = self._target_kernel  # the kernel K_pq is base[p, q] * market[q]
         # bigger firms have the resources for more attempts: rate x min(1, size); a
         # tight regional labour market deters new activities (entry congestion)
         deterrence = np.exp(-cfg.entry_congestion * self._labour_tightness())
@@ -462,7 +474,7 @@ class S3Model(mesa.Model):
         e_weights = (self.density + 0.01) ** cfg.target_relatedness * market[None, :]
 
         nat = np.flatnonzero(u_attempt < rate)
-        nat_target = _sample_kernel_rows(kernel, f.product[nat], u_target[nat])
+        nat_target = _sample_kernel_rows(base, market, f.product[nat], u_target[nat])
         e_prob = ENTRANT_ATTEMPT_PROBABILITY * deterrence[er_all]
         e_nat = np.flatnonzero(ue[0] < e_prob)
         e_target = _sample_rows(_row_cdf(e_weights), er_all[e_nat], ue[1][e_nat], n_p)
@@ -475,11 +487,12 @@ class S3Model(mesa.Model):
         if sigma.any():
             lam = pol.attempt_response
             live = np.flatnonzero(f.alive)
-            exposure = (kernel @ sigma.T) / np.maximum(kernel.sum(axis=1), 1e-300)[:, None]
+            exposure = (base @ (market[:, None] * sigma.T)) / np.maximum(
+                base @ market, 1e-300)[:, None]
             share = exposure[f.product[live], f.region[live]]
             ind = live[u_induce[live] < rate[live] * lam * share]
-            ind_target = _sample_subsidised(kernel, sigma, f.product[ind], f.region[ind],
-                                            u_ind_target[ind])
+            ind_target = _sample_subsidised(base, market, sigma, f.product[ind],
+                                            f.region[ind], u_ind_target[ind])
             e_exposure = (e_weights * sigma).sum(axis=1) / e_weights.sum(axis=1)
             e_ind = np.flatnonzero(ue[4] < e_prob * lam * e_exposure[er_all])
             e_ind_target = _sample_rows(_row_cdf(e_weights * sigma), er_all[e_ind],
@@ -571,7 +584,7 @@ class S3Model(mesa.Model):
 
     def _labour_tightness(self) -> np.ndarray:
         """``log(E_r / L_r)``: regional employment relative to the labour force."""
-        return np.log(np.maximum(self.employment(), 1e-12) / self.labour_force)
+        return np.log(np.maximum(self.regional_employment, 1e-12) / self.labour_force)
 
     def _grow_and_exit(self) -> np.ndarray:
         """Grow incumbents; remove firms that shrink below ``exit_size`` or exit at random.
@@ -595,9 +608,10 @@ class S3Model(mesa.Model):
         f.size[live] *= np.exp(growth)
         exit_mask = (f.size[live] < cfg.exit_size) | (self._u_exit[live] < cfg.exit_hazard)
         leaving = live[exit_mask]
-        for slot in leaving.tolist():
-            self._firm_agents[slot].remove()
-            self._firm_agents[slot] = None
+        agents = self._firm_agents
+        for slot in leaving[np.not_equal(agents[leaving], None)].tolist():
+            agents[slot].remove()
+        agents[leaving] = None
         f.remove(leaving)
         return reg[exit_mask]
 
@@ -608,6 +622,7 @@ class S3Model(mesa.Model):
         self.rca = metrics.rca(stacked)[: self.n_regions]
         self.presence = self.rca >= 1.0
         self.density = metrics.density(self.presence, self._proximity)
+        self.regional_employment = self.employment()
 
     def _empty_step_stats(self) -> dict[str, Any]:
         zeros = np.zeros((self.n_regions, self.n_products), dtype=bool)

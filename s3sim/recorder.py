@@ -86,7 +86,7 @@ class Recorder:
             "eci": eci,
             "mean_pci": mean_pci,
             "output": m.output_matrix.sum(axis=1),
-            "employment": m.employment(),
+            "employment": m.regional_employment,
             "n_firms": np.bincount(f.region[f.alive], minlength=n_r),
             "n_research_bodies": m.research.count_by_region(n_r),
             "entries": gained.sum(axis=1),
