@@ -160,6 +160,8 @@ class ProductSpaceSchema:
 class ReportSchema:
     """``report`` node: what the post-sweep step writes."""
 
+    enabled: bool = True
+    """Write report.md and figures after a multirun (the tables are always gathered)."""
     kind: str = "policies"
     """``policies`` (paired effects, trajectories, maps) or ``validation`` (stylized facts)."""
     maps: bool = True
@@ -243,6 +245,13 @@ def job_configs(cfg: Any) -> tuple[ModelConfig, PolicyConfig, list[int]]:
         One line naming the group (``scenario``, ``product_space``, ``policy``) and the
         parameter, e.g. ``policy: budget must be >= 0.0, got -1.0``.
     """
+    from omegaconf import OmegaConf
+
+    if OmegaConf.is_missing(cfg.product_space, "initial_data"):
+        raise ConfigError(
+            "product_space.initial_data is required by product_space 'from_data' (scenario "
+            "from_data): pass product_space.initial_data=path/to/trade.csv"
+        )
     scenario = _plain(cfg.scenario)
     scenario.pop("name", None)
     ps = _plain(cfg.product_space)
@@ -259,7 +268,13 @@ def job_configs(cfg: Any) -> tuple[ModelConfig, PolicyConfig, list[int]]:
     try:
         model = model_config_from_mapping(scenario)
     except ConfigError as exc:
-        raise ConfigError(f"scenario: {exc}") from None
+        text = str(exc)
+        if "needs initial_data" in text:
+            text = ("product_space.initial_data is required by product_space 'from_data': "
+                    "pass product_space.initial_data=path/to/trade.csv")
+        elif not any(k in text for k in ("product_space", "initial_data", "synthetic_products")):
+            text = f"scenario: {text}"
+        raise ConfigError(text) from None
     try:
         policy = policy_config_from_mapping(_plain(cfg.policy))
     except ConfigError as exc:
@@ -282,7 +297,7 @@ def git_commit(path: Path | None = None) -> str | None:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
                              text=True, timeout=5, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                "s3sim"], cwd=where, capture_output=True, text=True,
+                                "."], cwd=where, capture_output=True, text=True,
                                timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None

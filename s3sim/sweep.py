@@ -412,9 +412,12 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         """Gather the sweep's jobs, compute effects, write the report."""
+        from omegaconf import OmegaConf
+
         root = Path(config.hydra.sweep.dir).absolute()
         try:
-            summary = build_sweep_report(root, report=bool(config.get("report", {}) is not None))
+            enabled = bool(OmegaConf.select(config, "report.enabled", default=True))
+            summary = build_sweep_report(root, report=enabled)
         except Exception as exc:  # the jobs' results stay on disk; say what went wrong
             log.exception("gathering the sweep in %s failed", root)
             print(f"s3sim: the sweep ran but gathering/reporting failed: {exc}; "

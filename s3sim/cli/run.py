@@ -53,11 +53,19 @@ def _one_line(text: str) -> str:
 
 def format_error(exc: BaseException) -> str:
     """One line describing a configuration error (Hydra, OmegaConf or s3sim)."""
+    from hydra.errors import MissingConfigException
+
+    if isinstance(exc, MissingConfigException) and exc.options:
+        first = str(exc).strip().splitlines()[0].rstrip(".")
+        missing = exc.missing_cfg_file or ""
+        group = f" in '{missing.rsplit('/', 1)[0]}'" if "/" in missing else ""
+        options = [o for o in exc.options if not o.endswith("_schema")]
+        return f"{first}; available options{group}: {', '.join(options)}"
     msg = _one_line(str(exc))
     cause = exc.__cause__
     if cause is not None and str(cause).strip():
         extra = _one_line(str(cause))
-        if extra and extra not in msg:
+        if extra and extra not in msg and "Config search path" not in extra:
             msg = f"{msg}; {extra}"
     return msg or type(exc).__name__
 
@@ -81,6 +89,17 @@ def _task(cfg: Any) -> Any:
     from s3sim.experiment import run_experiment
 
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    if not multirun:
+        from s3sim.config import ConfigError
+        from s3sim.experiment import job_configs
+
+        try:  # fail fast, before the job directory is written, with one line
+            job_configs(cfg)
+        except ConfigError as exc:
+            if os.environ.get("S3SIM_FULL_ERROR"):
+                raise
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            sys.exit(2)
     record = run_experiment(cfg, raise_errors=not multirun)
     if not multirun:
         _STATE["single_run"] = record
@@ -121,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     from s3sim.experiment import CONFIG_DIR
 
     full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    if full_error:
+        os.environ["S3SIM_FULL_ERROR"] = "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us instead of Hydra's printer
     app = hydra.main(config_path=str(CONFIG_DIR), config_name="config",
                      version_base="1.3")(_task)

@@ -1,0 +1,150 @@
+"""Reports, confidence intervals and the validation computations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from scipy import stats
+
+from s3sim.experiment import CONFIG_DIR, run_experiment
+from s3sim.report import add_labels
+from s3sim.report.markdown import fmt_ci, table
+from s3sim.report.validation import (
+    diffusion_reach,
+    diffusion_table,
+    entry_regression,
+    quintile_table,
+)
+from s3sim.stats import bootstrap_interval, ratio_of_sums, summarize, t_interval
+from s3sim.sweep import build_sweep_report
+
+POLICIES = ("none", "generic_subsidy", "smart_specialisation")
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory) -> Path:
+    """Job dirs written by the job function itself (no subprocess): 3 policies."""
+    root = tmp_path_factory.mktemp("report") / "study"
+    for pol in POLICIES:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose("config", overrides=[
+                "scenario=synthetic_small", "scenario.steps=6", "replications=4",
+                "progress=false", f"policy={pol}", "name=study"])
+        run_experiment(cfg, out_dir=root / f"policy={pol}")
+    return root
+
+
+def test_report_files_are_created(small_sweep):
+    summary = build_sweep_report(small_sweep)
+    assert summary.n_failed == 0 and len(summary.jobs) == 3
+    report = (small_sweep / "report.md").read_text()
+    assert report.startswith("# study: sweep report")
+    assert "## Paired effects" in report and "### synthetic_small" in report
+    figs = {p.name for p in (small_sweep / "figures").glob("*.png")}
+    assert "trajectories_synthetic_small.png" in figs
+    assert "effects_synthetic_small.png" in figs
+    assert "cost_synthetic_small.png" in figs
+    assert {"map_synthetic_small_generic_subsidy.png",
+            "map_synthetic_small_smart_specialisation.png"} <= figs
+    for name in figs:
+        assert f"figures/{name}" in report
+        assert (small_sweep / "figures" / name).stat().st_size > 5000
+    for name in ("sweep.parquet", "effects.parquet", "effects_summary.csv",
+                 "cost_per_entry.csv", "jobs.csv"):
+        assert (small_sweep / name).exists(), name
+
+
+def test_effect_summary_uses_seeds_as_replications(small_sweep):
+    build_sweep_report(small_sweep, report=True)
+    effects = pd.read_parquet(small_sweep / "effects.parquet")
+    summary = pd.read_csv(small_sweep / "effects_summary.csv")
+    row = summary[(summary["arm"] == "smart_specialisation") & (summary["region_type"] == "all")
+                  & (summary["metric"] == "additional_entries")].iloc[0]
+    per_seed = effects[effects["policy"] == "smart_specialisation"].groupby("seed")[
+        "additional_entries"].mean()
+    assert row["n_seeds"] == 4
+    assert row["mean"] == pytest.approx(per_seed.mean())
+    half = stats.t.ppf(0.975, 3) * per_seed.std(ddof=1) / 2
+    assert row["ci_high"] - row["mean"] == pytest.approx(half)
+
+
+def test_t_interval_matches_scipy():
+    x = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
+    m, lo, hi = t_interval(x)
+    ref = stats.t.interval(0.95, 4, loc=x.mean(), scale=stats.sem(x))
+    assert (m, lo, hi) == pytest.approx((3.0, *ref))
+    assert np.isnan(t_interval([1.0])[1])
+
+
+def test_bootstrap_interval_is_seeded_and_contains_the_mean():
+    x = np.random.default_rng(1).normal(2.0, 1.0, 40)
+    a, b = bootstrap_interval(x), bootstrap_interval(x)
+    assert a == b
+    assert a[1] < a[0] < a[2]
+    lo_t, hi_t = t_interval(x)[1:]
+    assert a[1] == pytest.approx(lo_t, abs=0.1) and a[2] == pytest.approx(hi_t, abs=0.1)
+
+
+def test_summarize_and_ratio_of_sums():
+    df = pd.DataFrame({"seed": [0, 0, 1, 1], "g": ["a"] * 4, "x": [1.0, 3.0, 5.0, 7.0],
+                       "budget": [2.0, 2.0, 3.0, 3.0], "entries": [1, 0, 0, 0]})
+    s = summarize(df, ["x"], by=["g"])
+    assert s.loc[0, "mean"] == 4.0 and s.loc[0, "n_seeds"] == 2
+    r = ratio_of_sums(df, "budget", "entries", by=["seed"])
+    assert r.iloc[0, 1] == 4.0 and np.isnan(r.iloc[1, 1])
+    with pytest.raises(ValueError, match="method"):
+        summarize(df, ["x"], by=["g"], method="jackknife")
+
+
+def test_labels_and_markdown():
+    df = pd.DataFrame({"policy": ["none", "generic_subsidy"], "scenario": ["a", "a"],
+                       "policy.budget_share": [0.01, 0.02]})
+    out = add_labels(df, ["scenario", "policy", "policy.budget_share"])
+    assert out["context"].tolist() == ["a", "a"]
+    assert out["arm"].tolist() == ["none", "generic_subsidy budget_share=0.02"]
+    assert fmt_ci(1.0, 0.5, 1.5) == "1 [0.5, 1.5]*"
+    assert fmt_ci(1.0, -0.5, 1.5) == "1 [-0.5, 1.5]"
+    assert table(pd.DataFrame({"a": [1], "b": ["x|y"]})).splitlines()[2] == "| 1 | x\\|y |"
+
+
+def test_diffusion_on_a_toy_space():
+    phi = np.array([[1, .6, 0, 0], [.6, 1, .4, 0], [0, .4, 1, .7], [0, 0, .7, 1]])
+    start = np.array([[1, 0, 0, 0], [0, 0, 0, 1]], dtype=bool)
+    assert diffusion_reach(phi, start, 0.5).tolist() == [0.5, 0.5]
+    assert diffusion_reach(phi, start, 0.3).tolist() == [1.0, 1.0]
+    assert diffusion_reach(phi, start, 0.3, iterations=1).tolist() == [0.5, 0.5]
+    assert diffusion_reach(phi, start, 0.3, iterations=2).tolist() == [0.75, 0.75]
+    tab = diffusion_table(phi, [0.3, 0.5, 0.8], {"s": start})
+    assert tab["s"].tolist() == [1.0, 0.5, 0.25]
+
+
+def test_entry_regression_recovers_signs():
+    rng = np.random.default_rng(0)
+    n = 20000
+    panel = pd.DataFrame({"density": rng.uniform(0, 1, n), "pci": rng.normal(0, 1, n)})
+    logit = -3 + 4 * panel["density"] - 0.5 * panel["pci"]
+    panel["entered"] = rng.uniform(size=n) < 1 / (1 + np.exp(-logit))
+    reg = entry_regression(panel).set_index("term")
+    assert reg.loc["density (z)", "logit_coef"] == pytest.approx(4 * panel["density"].std(),
+                                                                 rel=0.1)
+    assert reg.loc["pci (z)", "logit_coef"] < 0 and reg.loc["pci (z)", "lpm_coef"] < 0
+    q = quintile_table(panel)
+    assert q["entry_probability"].is_monotonic_increasing
+    assert q["n"].sum() == n
+
+
+def test_atlas_diffusion_has_a_transition():
+    from s3sim.product_space import ProductSpace
+
+    ps = ProductSpace.atlas()
+    start = np.zeros((50, ps.n_products), dtype=bool)
+    rng = np.random.default_rng(0)
+    for s in range(50):
+        start[s, rng.choice(ps.n_products, 20, replace=False)] = True
+    low = diffusion_reach(ps.proximity, start, 0.3).mean()
+    high = diffusion_reach(ps.proximity, start, 0.8).mean()
+    assert low > 0.8 and high < 0.3
