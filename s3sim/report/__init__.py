@@ -73,21 +73,25 @@ def effect_summary(effects: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 
 
 def cost_summary(effects: pd.DataFrame, params: list[str]) -> pd.DataFrame:
-    """Budget spent per additional entry: per seed ratio of sums, then mean and 95 % CI."""
-    from s3sim.stats import t_interval
+    """Budget spent per additional entry: ratio of means across seeds, bootstrap 95 % CI.
+
+    Per seed, budget spent and additional entries are summed over the regions of the
+    group; the estimate is total budget / total additional entries over seeds and the
+    interval resamples seeds (:func:`s3sim.stats.ratio_interval`).
+    """
+    from s3sim.stats import ratio_interval
 
     eff = _stringify(effects, params)
     both = pd.concat([eff, eff.assign(region_type="all")], ignore_index=True)
     g = both.groupby(["context", "arm", "region_type", "seed"])[
         ["budget_spent", "additional_entries"]].sum()
-    ratio = g["budget_spent"] / g["additional_entries"].where(g["additional_entries"] > 0)
     rows = []
-    for (ctx, arm, rtype), vals in ratio.groupby(level=[0, 1, 2]):
-        v = vals.to_numpy(dtype=float)
-        mean, lo, hi = t_interval(v)
-        rows.append({"context": ctx, "arm": arm, "region_type": rtype, "mean": mean,
-                     "ci_low": lo, "ci_high": hi, "n_seeds_defined": int(np.isfinite(v).sum()),
-                     "n_seeds": v.size})
+    for (ctx, arm, rtype), grp in g.groupby(level=[0, 1, 2]):
+        est, lo, hi = ratio_interval(grp["budget_spent"], grp["additional_entries"])
+        rows.append({"context": ctx, "arm": arm, "region_type": rtype, "mean": est,
+                     "ci_low": lo, "ci_high": hi, "budget_spent": grp["budget_spent"].mean(),
+                     "additional_entries": grp["additional_entries"].mean(),
+                     "n_seeds": len(grp)})
     return pd.DataFrame(rows)
 
 
@@ -138,6 +142,14 @@ def _maps(jobs: list[Any], tidy: pd.DataFrame, figdir: Path, context: str,
     return out
 
 
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.DataFrame,
                  jobs: list[Any], params: list[str], problems: list[str]) -> Path:
     """Write ``effects_summary.csv``, ``figures/*.png`` and ``report.md`` into ``sweep_dir``."""
@@ -160,8 +172,9 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
         except (OSError, ValueError):
             meta = {}
 
+    shown = _display(sweep_dir)
     md: list[str] = [f"# {name}: sweep report", ""]
-    md += [f"- sweep directory: `{sweep_dir}`",
+    md += [f"- sweep directory: `{shown}`",
            f"- written: {time.strftime('%Y-%m-%d %H:%M:%S')}",
            f"- jobs: {len(jobs)} ({len(done)} done, {len(failed)} failed or incomplete)",
            f"- seeds per job: {len(seeds)} ({fmt(min(seeds)) if seeds else '-'}"
@@ -190,11 +203,14 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
         with atomic_write(sweep_dir / "cost_per_entry.csv") as tmp:
             cost.to_csv(tmp, index=False)
         md += ["## Paired effects (policy minus `none`, same seeds)", "",
+               "Product-space maps (where subsidised entries landed) are drawn for the "
+               "`default` scenario (or the first one).", "",
                "Mean across seeds of the regional mean, with a 95 % t interval; `*` marks "
                "intervals that exclude zero. Entries are new specialisations (RCA >= 1 "
                "gained) over the whole run; the others are final-year differences. Cost per "
-               "entry is the budget spent divided by the additional entries, per seed "
-               "(undefined for seeds where the policy added none).", ""]
+               "additional entry is total budget spent / total additional entries over the "
+               "seeds, with a seed-bootstrap 95 % interval (`inf` when resampled seeds add "
+               "no entries; `-` when the policy added none on balance).", ""]
         for ctx in sorted(summary["context"].unique()):
             s = summary[summary["context"] == ctx]
             c = cost[cost["context"] == ctx]
@@ -210,8 +226,9 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
                                      ("deadweight", "deadweight")):
                     row[head] = (fmt_ci(*m.loc[metric, ["mean", "ci_low", "ci_high"]])
                                  if metric in m.index else "-")
-                row["cost / add. entry"] = (fmt_ci(*cc[["mean", "ci_low", "ci_high"]].iloc[0])
-                                            if not cc.empty else "-")
+                row["cost / add. entry"] = (
+                    fmt_ci(*cc[["mean", "ci_low", "ci_high"]].iloc[0], star=False)
+                    if not cc.empty else "-")
                 rows.append(row)
             order = {"leading": 0, "intermediate": 1, "lagging": 2, "all": 3}
             tab = pd.DataFrame(rows)
@@ -234,7 +251,9 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
                 p = figures.cost_per_entry_figure(c, figdir / f"cost_{slug}.png", ctx)
                 md += [f"![cost per entry {ctx}](figures/{p.name})", ""]
         maps_on = all(j.params.get("report.maps", True) for j in done[:1])
-        if maps_on and kind == "policies":
+        contexts = sorted(tidy["context"].unique())
+        map_context = "default" if "default" in contexts else contexts[0]
+        if maps_on and kind == "policies" and ctx == map_context:
             for p in _maps(jobs, tidy, figdir, ctx, set(sub["job"])):
                 md += [f"![map](figures/{p.name})", ""]
     if not summary.empty:
@@ -254,8 +273,10 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
 
         md += validation_section(sweep_dir, jobs, figdir)
     md += ["## Reading the tables", "", "```python", "import pandas as pd",
-           f"runs = pd.read_parquet('{sweep_dir}/sweep.parquet')",
-           f"effects = pd.read_parquet('{sweep_dir}/effects.parquet')", "```", ""]
+           f"runs = pd.read_parquet('{shown}/sweep.parquet')"]
+    if not effects.empty:
+        md.append(f"effects = pd.read_parquet('{shown}/effects.parquet')")
+    md += ["```", ""]
     report = sweep_dir / "report.md"
     with atomic_write(report) as tmp:
         tmp.write_text("\n".join(md))

@@ -45,9 +45,9 @@ LABELS = {
 }
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path, dpi: int = 100) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path
 
 
@@ -150,17 +150,26 @@ def cost_per_entry_figure(cost: pd.DataFrame, path: Path, title: str) -> Path:
             if row.empty or not np.isfinite(row["mean"].iloc[0]):
                 continue
             m, lo, hi = row[["mean", "ci_low", "ci_high"]].iloc[0]
-            err = [[max(m - lo, 0) if lo == lo else 0], [max(hi - m, 0) if hi == hi else 0]]
+            upper = hi if np.isfinite(hi) else None
+            err = [[max(m - lo, 0) if np.isfinite(lo) else 0],
+                   [max(upper - m, 0) if upper is not None else 0]]
             ax.errorbar(m, y + offsets[k], xerr=err, fmt="s", ms=4, capsize=2,
                         color=TYPE_COLORS[rtype], label=rtype if y == 0 else None)
+            if upper is None:  # unbounded interval: arrow to the right edge
+                ax.annotate("", xy=(1.0, y + offsets[k]), xycoords=("axes fraction", "data"),
+                            xytext=(m, y + offsets[k]), textcoords="data",
+                            arrowprops={"arrowstyle": "->", "color": TYPE_COLORS[rtype],
+                                        "lw": 0.8})
     ax.set_yticks(range(len(arms)), arms, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("budget spent / additional entries (output units; lower is better)")
+    ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
     handles, _ = ax.get_legend_handles_labels()
     if handles:
         ax.legend(fontsize=7, title="region type", title_fontsize=7)
-    ax.set_title(f"{title}: cost per additional entry (mean across seeds, 95 % CI)", fontsize=10)
+    ax.set_title(f"{title}: cost per additional entry (total over seeds, bootstrap 95 % CI)",
+                 fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -204,7 +213,7 @@ def maps_figure(panels: list[dict], path: Path, title: str) -> Path:
     from s3sim.plots.product_space_map import draw_product_space
 
     rows = max(1, (len(panels) + 1) // 2)
-    fig = Figure(figsize=(12, 5.2 * rows))
+    fig = Figure(figsize=(11, 4.8 * rows))
     axes = fig.subplots(rows, 2, squeeze=False).ravel()
     for ax, panel in zip(axes, panels, strict=False):
         draw_product_space(panel["ps"], ax=ax, highlight=panel["highlight"],
@@ -214,4 +223,4 @@ def maps_figure(panels: list[dict], path: Path, title: str) -> Path:
     fig.suptitle(f"{title}: coloured = initial specialisations, ringed = products of the "
                  "policy's subsidised entries (first seed)", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, dpi=80)

@@ -12,6 +12,8 @@ __all__ = ["fmt", "fmt_ci", "table"]
 
 def fmt(x: object, digits: int = 3) -> str:
     """A number with ``digits`` significant figures; ``-`` for missing."""
+    if isinstance(x, float | np.floating) and np.isinf(x):
+        return "inf" if x > 0 else "-inf"
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "-"
     if isinstance(x, int | np.integer):
@@ -21,12 +23,13 @@ def fmt(x: object, digits: int = 3) -> str:
     return str(x)
 
 
-def fmt_ci(mean: float, low: float, high: float, digits: int = 3) -> str:
-    """``mean [low, high]``, starred when the interval excludes zero."""
+def fmt_ci(mean: float, low: float, high: float, digits: int = 3, star: bool = True) -> str:
+    """``mean [low, high]``, starred (if ``star``) when the interval excludes zero."""
     if not np.isfinite(mean):
         return "-"
-    star = "*" if np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0) else ""
-    return f"{fmt(mean, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]{star}"
+    excludes = (low > 0 or high < 0) if not (np.isnan(low) or np.isnan(high)) else False
+    star_text = "*" if star and excludes else ""
+    return f"{fmt(mean, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]{star_text}"
 
 
 def table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> str:

@@ -265,7 +265,8 @@ def validation_section(sweep_dir: Path, jobs: list[Any], figdir: Path) -> list[s
                 for i, r in enumerate(ids):
                     m[i, first.loc[first["region"] == r, "product"].to_numpy()] = True
                 starts[f"{rtype} regions' initial portfolios"] = m
-        k = int(np.median([s.sum(axis=1).mean() for s in starts.values()])) if starts else 20
+        # random sets as large as the smallest (lagging) portfolios
+        k = int(min(s.sum(axis=1).mean() for s in starts.values())) if starts else 20
         rand = np.zeros((n_sets, ps.n_products), dtype=bool)
         for s in range(n_sets):
             rand[s, rng.choice(ps.n_products, size=max(k, 1), replace=False)] = True
