@@ -292,7 +292,9 @@ class S3Model(mesa.Model):
             products.append(chosen)
         region = np.concatenate(regions)
         product = np.concatenate(products)
-        size = rng.lognormal(mean=-0.5, sigma=1.0, size=region.size)  # mean 1
+        # viable firms (above exit_size) with mean size 1 and a lognormal upper tail
+        floor = min(self.config.exit_size, 0.9)
+        size = floor + (1.0 - floor) * rng.lognormal(mean=-0.5, sigma=1.0, size=region.size)
         slots = self.firms.add(region, product, size, step=0)
         self._firm_agents = np.empty(self.firms.capacity, dtype=object)
         self._create_firm_agents(slots)
