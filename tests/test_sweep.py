@@ -37,6 +37,15 @@ def multirun(tmp: Path, *extra: str, sweep_dir: str = "sweep",
 
 
 @pytest.fixture(scope="module")
+def basic_sweep(tmp_path_factory) -> Path:
+    """``none`` and ``smart_specialisation`` with the basic launcher (no report figures)."""
+    tmp = tmp_path_factory.mktemp("basic")
+    res = multirun(tmp, "policy=none,smart_specialisation", "report.enabled=false")
+    assert res.returncode == 0, res.stderr[-3000:]
+    return tmp / "sweep"
+
+
+@pytest.fixture(scope="module")
 def sweep_with_failure(tmp_path_factory):
     """A 2 x 2 sweep in which the two jobs with a negative budget fail."""
     tmp = tmp_path_factory.mktemp("sweep")
@@ -91,21 +100,21 @@ def test_rerun_skips_completed_jobs(sweep_with_failure):
     assert len(list((tmp / "sweep").glob(f"*/{FAILED_FILE}"))) == 2
 
 
-def test_interrupted_job_without_marker_is_rerun(tmp_path):
-    res = multirun(tmp_path, "policy=none,smart_specialisation")
-    assert res.returncode == 0, res.stderr
+def test_interrupted_job_without_marker_is_rerun(basic_sweep, tmp_path):
+    shutil.copytree(basic_sweep, tmp_path / "sweep")
     sweep = tmp_path / "sweep"
     victim = next(sweep.glob("policy=smart_specialisation*"))
     (victim / DONE_FILE).unlink()  # as if killed after writing its tables
-    res = multirun(tmp_path, "policy=none,smart_specialisation")
+    res = multirun(tmp_path, "policy=none,smart_specialisation", "report.enabled=false")
     assert res.returncode == 0, res.stderr
     assert "1 reused from an earlier run" in res.stdout
     assert (victim / DONE_FILE).exists()
 
 
-def test_only_the_last_sweep_is_gathered(tmp_path):
-    assert multirun(tmp_path, "policy=none,generic_subsidy").returncode == 0
-    res = multirun(tmp_path, "policy=none,generic_subsidy", "seed=10")
+def test_only_the_last_sweep_is_gathered(basic_sweep, tmp_path):
+    shutil.copytree(basic_sweep, tmp_path / "sweep")
+    res = multirun(tmp_path, "policy=none,smart_specialisation", "seed=10",
+                   "report.enabled=false")
     assert res.returncode == 0, res.stderr
     sweep = tmp_path / "sweep"
     assert len(find_jobs(sweep, only_last_sweep=False)) == 4
@@ -121,35 +130,31 @@ def _numbers(sweep: Path) -> pd.DataFrame:
     return df.sort_values(SORT).reset_index(drop=True)
 
 
-def test_joblib_and_basic_launchers_give_identical_numbers(tmp_path):
-    args = ("policy=none,smart_specialisation",)
-    assert multirun(tmp_path, *args, sweep_dir="basic").returncode == 0
-    res = multirun(tmp_path, *args, sweep_dir="joblib", launcher="joblib")
+ARGS = ("policy=none,smart_specialisation", "report.enabled=false")
+
+
+def test_joblib_and_basic_launchers_give_identical_numbers(basic_sweep, tmp_path):
+    res = multirun(tmp_path, *ARGS, sweep_dir="joblib", launcher="joblib")
     assert res.returncode == 0, res.stderr
-    pd.testing.assert_frame_equal(_numbers(tmp_path / "basic"), _numbers(tmp_path / "joblib"))
+    pd.testing.assert_frame_equal(_numbers(basic_sweep), _numbers(tmp_path / "joblib"))
 
 
 @pytest.mark.cluster
-@pytest.mark.slow
-def test_ray_launcher_gives_identical_numbers(tmp_path):
+def test_ray_launcher_gives_identical_numbers(basic_sweep, tmp_path):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher")
-    args = ("policy=none,smart_specialisation",)
-    assert multirun(tmp_path, *args, sweep_dir="joblib", launcher="joblib").returncode == 0
-    res = multirun(tmp_path, *args, "+hydra.launcher.ray.init.num_cpus=2",
+    res = multirun(tmp_path, *ARGS, "+hydra.launcher.ray.init.num_cpus=2",
                    "+hydra.launcher.ray.init.include_dashboard=false",
                    sweep_dir="ray", launcher="ray")
     assert res.returncode == 0, res.stderr[-3000:]
-    pd.testing.assert_frame_equal(_numbers(tmp_path / "joblib"), _numbers(tmp_path / "ray"))
+    pd.testing.assert_frame_equal(_numbers(basic_sweep), _numbers(tmp_path / "ray"))
 
 
 @pytest.mark.cluster
-def test_submitit_local_launcher_gives_identical_numbers(tmp_path):
+def test_submitit_local_launcher_gives_identical_numbers(basic_sweep, tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
-    args = ("policy=none,smart_specialisation",)
-    assert multirun(tmp_path, *args, sweep_dir="basic").returncode == 0
-    res = multirun(tmp_path, *args, sweep_dir="submitit", launcher="submitit_local")
+    res = multirun(tmp_path, *ARGS, sweep_dir="submitit", launcher="submitit_local")
     assert res.returncode == 0, res.stderr[-3000:]
-    pd.testing.assert_frame_equal(_numbers(tmp_path / "basic"), _numbers(tmp_path / "submitit"))
+    pd.testing.assert_frame_equal(_numbers(basic_sweep), _numbers(tmp_path / "submitit"))
 
 
 def _check_against_reference(tmp: Path, study: str, tables: dict[str, list[str]]) -> None:

@@ -134,6 +134,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     if argv[:1] == ["report"]:
         sys.exit(_report_command(argv[1:]))
+    import warnings
+
+    # loky replaces a worker whose memory grew after a large job; harmless, and noisy
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
 
     import hydra
 
@@ -160,8 +164,6 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if not full_error:
             os.environ.pop("HYDRA_FULL_ERROR", None)
-    from s3sim.sweep import LAST_SUMMARY
-
     sweep = LAST_SUMMARY[0] if LAST_SUMMARY else None
     if sweep is not None:
         print(sweep.message())
