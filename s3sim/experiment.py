@@ -21,8 +21,8 @@ A job directory after a successful job::
 
     <job_dir>/result/            regions/presence/entries/priorities.parquet,
                                  product_space.parquet, metadata.json, config.yaml
-    <job_dir>/DONE.json          completion marker, written last (config hash,
-                                 seeds, elapsed seconds, sweep ids)
+    <job_dir>/DONE.json          completion marker, written last (config hash, code
+                                 digest, seeds, elapsed seconds, sweep ids)
 
 or, after a failure, ``<job_dir>/FAILED.json`` with the error. The ``result``
 directory is built in a temporary sibling and renamed into place, so a job that
@@ -62,6 +62,7 @@ __all__ = [
     "RESULT_DIR",
     "SCHEMA_NAME",
     "SWEEP_FILE",
+    "code_digest",
     "config_hash",
     "derive_seeds",
     "git_commit",
@@ -290,6 +291,32 @@ def config_hash(cfg: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+#: Parts of the package that cannot change a simulation's numbers (left out of code_digest).
+_NON_MODEL_CODE = ("report", "cli", "plots", "app.py", "sweep.py", "stats.py",
+                   "experiment.py")
+
+
+def code_digest() -> str:
+    """Hash of the model's source files and of the packages that determine the numbers.
+
+    A completed job is reused only if both its configuration and this digest are
+    unchanged, so editing the model (committed or not) or upgrading numpy reruns it.
+    """
+    from s3sim.simulation import package_versions
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in _NON_MODEL_CODE:
+            continue
+        h.update(str(rel).encode())
+        h.update(path.read_bytes())
+    versions = {k: v for k, v in package_versions().items() if k != "s3sim"}
+    h.update(json.dumps(versions, sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
 def git_commit(path: Path | None = None) -> str | None:
     """The git commit of the s3sim source tree (``+dirty`` if modified), if available."""
     where = path or Path(__file__).resolve().parent
@@ -356,30 +383,34 @@ def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
     job_dir = Path(out_dir).absolute()
     job_dir.mkdir(parents=True, exist_ok=True)
     digest = config_hash(cfg)
+    code = code_digest()
     sweep = _sweep_id(job_dir)
     done_path, failed_path = job_dir / DONE_FILE, job_dir / FAILED_FILE
 
     previous = _read_json(done_path)
     if (cfg.get("skip_completed", True) and previous is not None
-            and previous.get("config_hash") == digest and (job_dir / RESULT_DIR).is_dir()):
+            and previous.get("config_hash") == digest and previous.get("code_digest") == code
+            and (job_dir / RESULT_DIR).is_dir()):
         previous["status"] = "skipped"
         if sweep is not None and sweep not in previous.get("sweep_ids", []):
             previous.setdefault("sweep_ids", []).append(sweep)
             _write_json(done_path, {**previous, "status": "done"})
-        log.info("skipping completed job %s (DONE.json has the same config)", job_dir.name)
+        log.info("skipping completed job %s (DONE.json has the same config and code)",
+                 job_dir.name)
         return previous
 
     done_path.unlink(missing_ok=True)
     failed_path.unlink(missing_ok=True)
     start = time.perf_counter()
     record: dict[str, Any] = {"job_dir": str(job_dir), "config_hash": digest,
-                              "sweep_ids": [sweep] if sweep else []}
+                              "code_digest": code, "sweep_ids": [sweep] if sweep else []}
     try:
         model, policy, seeds = job_configs(cfg)
         record["seeds"] = seeds
         result = run_simulation(model, policy, seeds, progress=bool(cfg.get("progress", True)))
         result.metadata.update({
             "config_hash": digest,
+            "code_digest": code,
             "git_commit": git_commit(),
             "scenario": cfg.scenario.get("name"),
             "experiment": cfg.get("name"),

@@ -140,6 +140,16 @@ def test_rerun_skips_completed_job_and_reruns_changed_config(tmp_path):
     assert changed["seeds"] == [3, 4]
 
 
+def test_rerun_after_a_model_code_change_recomputes(tmp_path, monkeypatch):
+    import s3sim.experiment
+
+    cfg = make_cfg(*FAST)
+    assert run_experiment(cfg, out_dir=tmp_path / "job")["status"] == "done"
+    monkeypatch.setattr(s3sim.experiment, "code_digest", lambda: "edited-model")
+    again = run_experiment(cfg, out_dir=tmp_path / "job")
+    assert again["status"] == "done" and again["code_digest"] == "edited-model"
+
+
 def test_same_config_and_seeds_give_identical_numbers(tmp_path):
     cfg = make_cfg(*FAST, "policy=generic_subsidy")
     run_experiment(cfg, out_dir=tmp_path / "a")
@@ -189,3 +199,16 @@ def test_cli_single_run_reports_where_results_are(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "-> results/single/runs/" in res.stdout
     assert list((tmp_path / "results" / "single" / "runs").glob("*/DONE.json"))
+
+
+def test_from_data_scenario_runs_on_the_bundled_example(tmp_path):
+    data = REPO / "s3sim" / "data" / "example_regions.csv"
+    if not data.exists():
+        pytest.skip("no bundled example data")
+    cfg = make_cfg("scenario=from_data", f"product_space.initial_data={data}",
+                   "policy=smart_specialisation", "scenario.steps=2", "replications=1",
+                   "progress=false")
+    rec = run_experiment(cfg, out_dir=tmp_path / "job")
+    assert rec["status"] == "done"
+    regions = pd.read_parquet(tmp_path / "job" / RESULT_DIR / "regions.parquet")
+    assert regions["region_name"].nunique() > 1
