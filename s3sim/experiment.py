@@ -201,8 +201,8 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name=SCHEMA_NAME, node=S3SimSchema)
-    cs.store(group="scenario", name="scenario_schema", node=ScenarioSchema)
-    cs.store(group="policy", name="policy_schema", node=PolicySchema)
+    cs.store(group="schema", name="scenario", node=ScenarioSchema)
+    cs.store(group="schema", name="policy", node=PolicySchema)
 
 
 register_configs()

@@ -46,8 +46,7 @@ def _one_line(text: str) -> str:
         out.append(ln.rstrip("."))
     text = "; ".join(out)
     if options:
-        text += ": " + ", ".join(o for o in options if o not in ("policy_schema",
-                                                                 "scenario_schema"))
+        text += ": " + ", ".join(options)
     return re.sub(r"\s+", " ", text)
 
 
@@ -59,7 +58,7 @@ def format_error(exc: BaseException) -> str:
         first = str(exc).strip().splitlines()[0].rstrip(".")
         missing = exc.missing_cfg_file or ""
         group = f" in '{missing.rsplit('/', 1)[0]}'" if "/" in missing else ""
-        options = [o for o in exc.options if not o.endswith("_schema")]
+        options = list(exc.options)
         return f"{first}; available options{group}: {', '.join(options)}"
     msg = _one_line(str(exc))
     cause = exc.__cause__

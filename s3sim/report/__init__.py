@@ -181,7 +181,8 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
            f"..{fmt(max(seeds)) if seeds else '-'}); "
            f"steps: {int(tidy['step'].max()) if not tidy.empty else '-'}",
            f"- swept parameters: {', '.join(params)}",
-           f"- s3sim git commit: `{meta.get('git_commit')}`; versions: "
+           f"- s3sim git commit: `{meta.get('git_commit')}`; model code digest: "
+           f"`{meta.get('code_digest')}`; versions: "
            + ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items()),
            "", "Tables: `sweep.parquet` (one row per job x seed x step x region), "
            "`effects.parquet` (one row per policy job x seed x region), "
