@@ -97,6 +97,7 @@ SelectionRule = enum.Enum("SelectionRule", {n: n for n in SELECTION_RULES})  # t
 ProductSpaceName = enum.Enum(  # type: ignore[misc]
     "ProductSpaceName", {n: n for n in PRODUCT_SPACE_NAMES}
 )
+ReportKind = enum.Enum("ReportKind", {n: n for n in ("policies", "validation")})  # type: ignore[misc]
 _ENUMS: dict[str, type[enum.Enum]] = {
     "name": PolicyName,
     "selection_rule": SelectionRule,
@@ -163,8 +164,9 @@ class ReportSchema:
 
     enabled: bool = True
     """Write report.md and figures after a multirun (the tables are always gathered)."""
-    kind: str = "policies"
-    """``policies`` (paired effects, trajectories, maps) or ``validation`` (stylized facts)."""
+    kind: ReportKind = ReportKind["policies"]  # type: ignore[valid-type]
+    """``policies`` (paired effects, trajectories, maps) or ``validation`` (stylized facts
+    added)."""
     maps: bool = True
     """Draw product-space maps of subsidised entries."""
     thresholds: list[float] = field(
