@@ -21,7 +21,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml scripts/install_dashboard_assets.py
-	$(BIN)/python -m pip install -q -e '.[test,dashboard]'
+	$(BIN)/python -m pip install -q -e '.[test,dashboard,cluster]'
 	$(BIN)/python scripts/install_dashboard_assets.py
 	@touch $(VENV)/.installed $@
 
@@ -29,7 +29,7 @@ venv: $(BIN)/python  ## create the virtual environment
 
 install: $(VENV)/.installed  ## install s3sim into .venv
 
-install-test: $(VENV)/.installed-test  ## install s3sim with test and dashboard extras
+install-test: $(VENV)/.installed-test  ## install s3sim with test, dashboard and cluster (Ray, submitit) extras
 
 run: install  ## run the main study (compare_policies) on the embedded Atlas product space
 	$(BIN)/s3sim -m experiment=compare_policies
