@@ -333,6 +333,28 @@ def git_commit(path: Path | None = None) -> str | None:
     return f"{out}+dirty" if dirty else out
 
 
+def _show_progress(cfg: Any) -> bool:
+    """A tqdm bar for the seeds of a job, unless parallel jobs share the terminal.
+
+    In a multirun on a parallel launcher (joblib, Ray, ...) the bars of concurrent jobs
+    would interleave; the per-job log lines ("job ... done: N seeds in T s") report
+    progress instead.
+    """
+    if not cfg.get("progress", True):
+        return False
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hc = HydraConfig.get()
+    except (ImportError, ValueError):  # not inside a Hydra job
+        return True
+    if hc.mode != RunMode.MULTIRUN:
+        return True
+    target = str(hc.launcher.get("_target_", ""))
+    return "BasicLauncher" in target
+
+
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
     from s3sim.io import atomic_write
 
@@ -409,7 +431,7 @@ def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
     try:
         model, policy, seeds = job_configs(cfg)
         record["seeds"] = seeds
-        result = run_simulation(model, policy, seeds, progress=bool(cfg.get("progress", True)))
+        result = run_simulation(model, policy, seeds, progress=_show_progress(cfg))
         result.metadata.update({
             "config_hash": digest,
             "code_digest": code,
