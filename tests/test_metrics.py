@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -321,35 +320,14 @@ def test_degenerate_rows_match_ecomplexity_elsewhere():
     assert_close(res.pci[cols], theirs[cols], "pci")
 
 
-# --------------------------------------------------------------------------- speed
-
-
-def _best_time(fn, repeats: int) -> float:
-    """Fastest of several runs: robust to other processes loading the machine."""
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def test_model_sized_step_is_fast():
-    rng = np.random.default_rng(0)
-    M = (rng.random((20, 865)) < 0.2).astype(np.int8)
-
-    def step():
-        phi = mt.proximity(M)
-        _, pci = mt.eci_pci(M)
-        mt.density(M, phi)
-        mt.cog(M, phi, pci)
-
-    step()  # warm-up
-    assert _best_time(step, 7) < 0.25  # ~10 ms on an idle core
+# ------------------------------------------------------------------- larger inputs
+# (speed is measured by benchmarks, not asserted in tests)
 
 
 def test_large_matrix_is_fine():
     rng = np.random.default_rng(1)
     X = rng.lognormal(size=(300, 1200)) * (rng.random((300, 1200)) < 0.5)
-    assert _best_time(lambda: mt.complexity(X), 2) < 10  # ~0.2 s on an idle core
-    assert np.all(np.isfinite(mt.complexity(X).eci))
+    res = mt.complexity(X)
+    assert res.eci.shape == (300,) and res.pci.shape == (1200,)
+    assert np.all(np.isfinite(res.eci))
+    assert np.all((res.density >= 0) & (res.density <= 1))

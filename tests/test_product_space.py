@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -94,11 +92,8 @@ def test_atlas_core_is_complex(atlas_diag: dict[str, float]) -> None:
     assert atlas_diag["spearman_wdegree_pci"] > 0.2
 
 
-def test_atlas_cached_is_fast() -> None:
-    ProductSpace.atlas()
-    t0 = time.perf_counter()
-    ProductSpace.atlas()
-    assert time.perf_counter() - t0 < 0.3
+def test_atlas_is_cached_in_memory() -> None:
+    assert ProductSpace.atlas() is ProductSpace.atlas()
 
 
 def test_atlas_disk_cache_round_trip(atlas: ProductSpace, tmp_path, monkeypatch) -> None:
@@ -111,10 +106,12 @@ def test_atlas_disk_cache_round_trip(atlas: ProductSpace, tmp_path, monkeypatch)
         built = ProductSpace.atlas()
         assert list(tmp_path.glob("atlas_hs92_*.parquet"))
         mod._atlas_cached.cache_clear()
-        t0 = time.perf_counter()
+
+        def no_derivation(*args, **kwargs):
+            raise AssertionError("the disk cache should make re-deriving unnecessary")
+
+        monkeypatch.setattr(mod, "derive_proximity", no_derivation)
         loaded = ProductSpace.atlas()
-        # ~0.1 s measured when idle; generous bound so a loaded CI machine does not flake
-        assert time.perf_counter() - t0 < 1.5
         assert loaded == built == atlas
     finally:
         mod._atlas_cached.cache_clear()
