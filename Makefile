@@ -35,14 +35,14 @@ run: install  ## run the main study (compare_policies) on the embedded Atlas pro
 	$(BIN)/s3sim -m experiment=compare_policies
 
 test: install-test  ## run the default test suite (fast + browser), under 10 minutes
-	$(BIN)/ruff check s3sim tests benchmarks
+	$(BIN)/ruff check s3sim tests benchmarks scripts
 	$(BIN)/python -m pytest
 
 test-all: install-test  ## run every test, slow ones included
 	$(BIN)/python -m pytest -m ''
 
 lint:  ## ruff check
-	$(BIN)/ruff check s3sim tests benchmarks
+	$(BIN)/ruff check s3sim tests benchmarks scripts
 
 format:  ## ruff format + fix imports
 	$(BIN)/ruff check --fix s3sim tests benchmarks
