@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from s3sim.simulation import SimulationResult
+from s3sim.stats import t_interval
 
 __all__ = ["EFFECT_COLUMNS", "paired_effects", "summarize_effects"]
 
@@ -165,12 +165,10 @@ def summarize_effects(
     long = long.dropna(subset=["value"])
 
     def _summary(values: pd.Series) -> pd.Series:
-        n = values.size
-        mean = values.mean()
-        sd = values.std(ddof=1) if n > 1 else np.nan
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan
-        return pd.Series({"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
-                          "sd": sd, "n_seeds": n})
+        mean, low, high = t_interval(values.to_numpy(), confidence)
+        sd = values.std(ddof=1) if values.size > 1 else np.nan
+        return pd.Series({"mean": mean, "ci_low": low, "ci_high": high, "sd": sd,
+                          "n_seeds": values.size})
 
     out = long.groupby([*group_cols, "metric"])["value"].apply(_summary).unstack()
     out["n_seeds"] = out["n_seeds"].astype(int)
