@@ -197,10 +197,22 @@ class S3SimSchema:
     report: ReportSchema = field(default_factory=ReportSchema)
 
 
-def register_configs() -> None:
-    """Register the structured configs in Hydra's ConfigStore (idempotent)."""
-    from hydra.core.config_store import ConfigStore
+def safe_dirname(name: str) -> str:
+    """A job's override string as one directory name: path separators become ``_``.
 
+    ``product_space.initial_data=data/my.csv`` would otherwise nest the job directory
+    inside ``product_space.initial_data=data/`` and hide it from the sweep.
+    """
+    return str(name).replace(os.sep, "_").replace("/", "_")
+
+
+def register_configs() -> None:
+    """Register the structured configs and the ``s3sim_dirname`` resolver (idempotent)."""
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("s3sim_dirname"):
+        OmegaConf.register_new_resolver("s3sim_dirname", safe_dirname)
     cs = ConfigStore.instance()
     cs.store(name=SCHEMA_NAME, node=S3SimSchema)
     cs.store(group="schema", name="scenario", node=ScenarioSchema)

@@ -201,3 +201,20 @@ def test_report_command_rebuilds_from_job_dirs(sweep_with_failure, tmp_path):
     assert (copy / "report.md").exists() and (copy / "sweep.parquet").exists()
     a, b = _numbers(src / "sweep"), _numbers(copy)
     assert np.array_equal(a["diversity"], b["diversity"])
+
+
+def test_sweep_from_a_data_file_path_finds_every_job(tmp_path):
+    """An advisor's sweep with a path override: jobs must not nest in path directories."""
+    data = REPO / "s3sim" / "data" / "example_regions.csv"
+    res = s3sim("-m", "scenario=from_data", f"product_space.initial_data={data}",
+                "policy=none,smart_specialisation", "policy.budget_share=0.01",
+                "scenario.n_firms=1000", "scenario.steps=3", "replications=2",
+                "progress=false", "report.maps=false", "hydra.sweep.dir=advisor",
+                "hydra/launcher=basic", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "2 job(s), 2 done, 0 failed" in res.stdout
+    jobs = find_jobs(tmp_path / "advisor")
+    assert len(jobs) == 2
+    assert all(j.path.parent == tmp_path / "advisor" and j.status == "done" for j in jobs)
+    summary = pd.read_csv(tmp_path / "advisor" / "effects_summary.csv")
+    assert (summary["arm"] == "smart_specialisation").any()
