@@ -127,6 +127,11 @@ class ModelConfig:
     growth_market: float = 0.5
     growth_density: float = 0.3
     growth_crowding: float = 0.08
+    localisation: float = 0.0
+    """Extra yearly growth of firms in a product in which their region has RCA:
+    Marshallian localisation economies (specialised suppliers, labour pools), the
+    critical-mass argument for concentrating support. 0 (off) in the default
+    calibration; see ``docs/model.md`` 7.3."""
     growth_size: float = 0.2
     """Mean reversion of log firm size (decreasing returns; Evans 1987)."""
     growth_congestion: float = 0.5
@@ -185,7 +190,7 @@ class ModelConfig:
                      "exit_size", "target_relatedness", "target_market", "growth_sd",
                      "demand_growth_sd", "demand_shock_sd", "success_density",
                      "success_knowledge", "success_subsidy", "growth_crowding", "growth_size",
-                     "growth_congestion", "entry_congestion",
+                     "growth_congestion", "entry_congestion", "localisation",
                      "research_productivity", "collaboration_degree", "collaboration_weight",
                      "knowledge_base"):
             _check_range(name, getattr(self, name), 0.0, None)

@@ -604,6 +604,7 @@ class S3Model(mesa.Model):
         growth = (cfg.growth_base + cfg.growth_market * g_market[prod]
                   + cfg.growth_density * self.density[reg, prod]
                   - cfg.growth_crowding * np.log(crowd)
+                  + cfg.localisation * self.presence[reg, prod]
                   - cfg.growth_size * np.log(f.size[live])
                   - cfg.growth_congestion * tightness[reg]
                   + cfg.growth_sd * self._eps_growth[live])

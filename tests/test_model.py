@@ -245,3 +245,20 @@ def test_bad_seed_fails(seed: object) -> None:
 def test_replace_rejects_unknown_parameter() -> None:
     with pytest.raises(ConfigError, match=r"unknown ModelConfig parameter.*n_firmz.*allowed"):
         SMALL.replace(n_firmz=3)
+
+
+def test_localisation_economies_favour_firms_in_specialised_products() -> None:
+    """The optional localisation term raises the growth of firms where the region has RCA."""
+    base_cfg = get_scenario("synthetic_small")
+
+    def relative_size(localisation: float) -> float:
+        model = S3Model(base_cfg.replace(localisation=localisation), rng=5)
+        f = model.firms
+        specialised = model.presence[f.region, f.product] & f.alive
+        before = f.size.copy()
+        model.step()
+        survivors = f.alive & (f.born == 0)
+        growth = np.log(f.size[survivors] / before[survivors])
+        return growth[specialised[survivors]].mean() - growth[~specialised[survivors]].mean()
+
+    assert relative_size(0.3) > relative_size(0.0) + 0.2
