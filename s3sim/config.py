@@ -132,6 +132,10 @@ class ModelConfig:
     Marshallian localisation economies (specialised suppliers, labour pools), the
     critical-mass argument for concentrating support. 0 (off) in the default
     calibration; see ``docs/model.md`` 7.3."""
+    critical_mass: float = 0.0
+    """Growth bonus per unit of ``log(firms in the region's product)`` for firms in a
+    product where the region has no RCA yet: co-located pioneers help each other reach
+    scale (an emerging cluster). 0 (off) in the default calibration."""
     growth_size: float = 0.2
     """Mean reversion of log firm size (decreasing returns; Evans 1987)."""
     growth_congestion: float = 0.5
@@ -191,6 +195,7 @@ class ModelConfig:
                      "demand_growth_sd", "demand_shock_sd", "success_density",
                      "success_knowledge", "success_subsidy", "growth_crowding", "growth_size",
                      "growth_congestion", "entry_congestion", "localisation",
+                     "critical_mass",
                      "research_productivity", "collaboration_degree", "collaboration_weight",
                      "knowledge_base"):
             _check_range(name, getattr(self, name), 0.0, None)

@@ -605,6 +605,7 @@ class S3Model(mesa.Model):
                   + cfg.growth_density * self.density[reg, prod]
                   - cfg.growth_crowding * np.log(crowd)
                   + cfg.localisation * self.presence[reg, prod]
+                  + cfg.critical_mass * np.log(crowd) * ~self.presence[reg, prod]
                   - cfg.growth_size * np.log(f.size[live])
                   - cfg.growth_congestion * tightness[reg]
                   + cfg.growth_sd * self._eps_growth[live])

@@ -262,3 +262,26 @@ def test_localisation_economies_favour_firms_in_specialised_products() -> None:
         return growth[specialised[survivors]].mean() - growth[~specialised[survivors]].mean()
 
     assert relative_size(0.3) > relative_size(0.0) + 0.2
+
+
+def test_critical_mass_helps_pioneers_in_new_products_grow() -> None:
+    """The optional critical-mass term raises growth where several firms share a product
+    the region has no RCA in yet, and leaves specialised products alone."""
+    base_cfg = get_scenario("synthetic_small")
+
+    def growth_by_group(critical_mass: float) -> tuple[float, float]:
+        model = S3Model(base_cfg.replace(critical_mass=critical_mass), rng=5)
+        f = model.firms
+        counts = f.count_matrix(model.n_regions, model.n_products)[f.region, f.product]
+        pioneers = f.alive & ~model.presence[f.region, f.product] & (counts >= 2)
+        specialised = f.alive & model.presence[f.region, f.product]
+        before = f.size.copy()
+        model.step()
+        survivors = f.alive & (f.born == 0)
+        growth = np.log(np.where(survivors, f.size, 1.0) / np.where(survivors, before, 1.0))
+        return growth[pioneers & survivors].mean(), growth[specialised & survivors].mean()
+
+    pioneers_off, specialised_off = growth_by_group(0.0)
+    pioneers_on, specialised_on = growth_by_group(0.3)
+    assert pioneers_on > pioneers_off + 0.1
+    assert abs(specialised_on - specialised_off) < 0.05
