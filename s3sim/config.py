@@ -132,6 +132,11 @@ class ModelConfig:
     Marshallian localisation economies (specialised suppliers, labour pools), the
     critical-mass argument for concentrating support. 0 (off) in the default
     calibration; see ``docs/model.md`` 7.3."""
+    hidden_suitability: float = 0.0
+    """Standard deviation of a latent region-product suitability ``xi_rq`` added to the
+    success logit of attempts: opportunities that no statistic shows and that only
+    local entrepreneurs can reveal to an entrepreneurial discovery process. 0 (off) in
+    the default calibration."""
     critical_mass: float = 0.0
     """Growth bonus per unit of ``log(firms in the region's product)`` for firms in a
     product where the region has no RCA yet: co-located pioneers help each other reach
@@ -195,7 +200,7 @@ class ModelConfig:
                      "demand_growth_sd", "demand_shock_sd", "success_density",
                      "success_knowledge", "success_subsidy", "growth_crowding", "growth_size",
                      "growth_congestion", "entry_congestion", "localisation",
-                     "critical_mass",
+                     "critical_mass", "hidden_suitability",
                      "research_productivity", "collaboration_degree", "collaboration_weight",
                      "knowledge_base"):
             _check_range(name, getattr(self, name), 0.0, None)
@@ -251,6 +256,10 @@ class PolicyConfig:
     weight_complexity: float = 0.5
     weight_growth: float = 0.5
     weight_cog: float = 0.5
+    weight_discovery: float = 1.0
+    """EDP only: weight of what local informants reveal about hidden suitability
+    (``ModelConfig.hidden_suitability``), observed with the same informant-dependent
+    noise as the rest of the score."""
 
     def __post_init__(self) -> None:
         _check_choice("policy", self.name, POLICY_NAMES)
@@ -261,7 +270,7 @@ class PolicyConfig:
         for name in ("subsidy_rate", "research_share", "capture", "herding"):
             _check_range(name, getattr(self, name), 0.0, 1.0)
         _check_range("venture_cost", self.venture_cost, 1e-9, None)
-        for name in ("attempt_response", "signal_noise", "weight_density",
+        for name in ("attempt_response", "signal_noise", "weight_density", "weight_discovery",
                      "weight_complexity", "weight_growth", "weight_cog"):
             _check_range(name, getattr(self, name), 0.0, None)
         _check_int("n_priorities", self.n_priorities, 1)

@@ -214,6 +214,9 @@ class S3Model(mesa.Model):
         self._init_firms(portfolios, firm_weights)
         self._init_research(portfolios, firm_weights)
         self.market = WorldMarket(ps.world_exports, ps.pci, self.config, self.streams.market)
+        # latent suitability: drawn from its own stream so every other draw is unchanged
+        xi = self.streams.suitability.standard_normal((self.n_regions, self.n_products))
+        self.suitability = self.config.hidden_suitability * xi
         self._absorb_threshold = np.where(
             self.region_types == "lagging",
             self.config.absorptive_threshold_lagging,
@@ -581,6 +584,7 @@ class S3Model(mesa.Model):
         logit = (cfg.success_base + cfg.success_density * self.density[r, q]
                  + cfg.success_knowledge * absorbed[r, q]
                  - cfg.success_complexity * self._pci_z[q]
+                 + self.suitability[r, q]
                  + cfg.success_subsidy * granted_rate)
         return attempts["u_success"] < _logistic(logit)
 

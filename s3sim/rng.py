@@ -17,7 +17,12 @@ import numpy as np
 
 __all__ = ["STREAM_NAMES", "RandomStreams"]
 
-STREAM_NAMES: tuple[str, ...] = ("init", "market", "firms", "entrants", "research", "policy")
+STREAM_NAMES: tuple[str, ...] = (
+    "init", "market", "firms", "entrants", "research", "policy", "suitability",
+)
+"""Stream names, in spawn order. New streams are only ever appended: the i-th child of a
+SeedSequence does not depend on how many children are spawned, so existing streams keep
+their draws."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class RandomStreams:
     ----------
     seed : int
         The root seed (the entropy of the :class:`~numpy.random.SeedSequence`).
-    init, market, firms, entrants, research, policy : numpy.random.Generator
+    init, market, firms, entrants, research, policy, suitability : numpy.random.Generator
         One stream per process of the model.
     """
 
@@ -39,6 +44,7 @@ class RandomStreams:
     entrants: np.random.Generator
     research: np.random.Generator
     policy: np.random.Generator
+    suitability: np.random.Generator
 
     @classmethod
     def from_seed(cls, seed: int | None) -> RandomStreams:

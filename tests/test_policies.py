@@ -341,3 +341,17 @@ def test_summarize_effects_gives_cis_containing_the_mean(effects: pd.DataFrame) 
     row = summary[(summary["region_type"] == "lagging") & (summary["metric"] == "budget_spent")]
     lag = effects[effects["region_type"] == "lagging"]
     assert row["mean"].item() == pytest.approx(lag.groupby("seed")["budget_spent"].mean().mean())
+
+
+def test_edp_reveals_hidden_suitability_that_statistics_miss() -> None:
+    """With latent region-product suitability, EDP priorities sit on better-suited products
+    than a statistical rule's, because local informants reveal it."""
+    config = SMALL.replace(hidden_suitability=1.0)
+
+    def mean_suitability(rule: str) -> float:
+        model = S3Model(config, funded("smart_specialisation", selection_rule=rule), rng=2)
+        model.step()
+        return float(np.mean([model.suitability[r, p].mean()
+                              for r, p in model.priorities.items()]))
+
+    assert mean_suitability("edp") > mean_suitability("atlas_score") + 0.3

@@ -59,6 +59,7 @@ class SelectionInputs:
     informants: np.ndarray
     popularity: np.ndarray
     noise: np.ndarray
+    suitability: np.ndarray | None = None
 
 
 def zscore_rows(x: np.ndarray) -> np.ndarray:
@@ -77,8 +78,11 @@ def _truth(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray:
     rule = config.selection_rule
     if rule == "edp":
         z_m = np.broadcast_to(zscore_rows(inputs.growth[None, :]), z_d.shape)
-        return (config.weight_density * z_d + config.weight_complexity * z_c
-                + config.weight_growth * z_m + config.weight_cog * z_g)
+        score = (config.weight_density * z_d + config.weight_complexity * z_c
+                 + config.weight_growth * z_m + config.weight_cog * z_g)
+        if inputs.suitability is not None and config.weight_discovery > 0:
+            score = score + config.weight_discovery * zscore_rows(inputs.suitability)
+        return score
     if rule == "balland_quadrant":
         absent = ~inputs.presence
         med_d = np.array([np.median(inputs.density[r, absent[r]]) if absent[r].any() else 0.0

@@ -107,6 +107,7 @@ class SmartSpecialisation(Policy):
             pci=ps.pci,
             growth=model.market.smoothed_growth,
             informants=informants,
+            suitability=model.suitability,
             popularity=popularity,
             noise=noise,
         )
