@@ -82,8 +82,9 @@ def _wait_for_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: 
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
                     return
-        except OSError:
-            pass
+        except OSError:  # not listening yet: retry until the deadline
+            time.sleep(0.5)
+            continue
         time.sleep(0.5)
     pytest.fail(f"dashboard server not up after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
