@@ -82,23 +82,19 @@ def _hs4(code: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _load_atlas() -> tuple[dict[str, tuple[float, float]], dict[str, str], list[tuple[str, str]]]:
-    """Atlas HS92 4-digit positions, names and edges keyed by HS code (cached; read-only)."""
-    import atlas_common_data as acd
+    """Atlas HS92 4-digit positions, names and edges keyed by HS code (cached; read-only).
 
-    prods = acd.load_products("hs92")
-    prods = prods[prods["product_space_x"].notna() & prods["product_space_y"].notna()]
-    codes = prods["code"].astype(str)
-    pos = dict(zip(codes, zip(prods["product_space_x"].astype(float),
-                              prods["product_space_y"].astype(float), strict=True), strict=True))
-    names = dict(zip(codes, prods["name_short_en"].astype(str), strict=True))
-    id_to_code = dict(zip(prods["product_id"], codes, strict=True))
-    raw = acd.load_product_space_edges("hs92")
-    edges = set()
-    for s, t in zip(raw["source"], raw["target"], strict=True):
-        if s in id_to_code and t in id_to_code:
-            a, b = sorted((id_to_code[s], id_to_code[t]))
-            edges.add((a, b))
-    return pos, names, sorted(edges)
+    Read from :meth:`s3sim.product_space.ProductSpace.atlas`, the one place that loads
+    the Atlas product space.
+    """
+    from s3sim.product_space import ProductSpace
+
+    ps = ProductSpace.atlas()
+    codes = [str(c) for c in ps.codes]
+    pos = {c: (float(x), float(y)) for c, (x, y) in zip(codes, ps.xy, strict=True)}
+    names = dict(zip(codes, (str(n) for n in ps.names), strict=True))
+    edges = sorted({tuple(sorted((codes[a], codes[b]))) for a, b in ps.edges})
+    return pos, names, edges
 
 
 def atlas_hs92_names(products: list[str]) -> dict[str, str]:
