@@ -26,6 +26,13 @@ from scipy import stats as _stats
 __all__ = ["bootstrap_interval", "ratio_interval", "ratio_of_sums", "summarize", "t_interval"]
 
 
+def _non_nan(values: ArrayLike) -> tuple[np.ndarray, float]:
+    """The values without NaNs, and their mean (NaN when none is left)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    return x, float(x.mean()) if x.size else np.nan
+
+
 def t_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and Student-t confidence interval.
 
@@ -46,12 +53,8 @@ def t_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, floa
     >>> round(m, 3), round(lo, 3), round(hi, 3)
     (2.0, -0.484, 4.484)
     """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    x, mean = _non_nan(values)
     n = x.size
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(x.mean())
     if n < 2:
         return mean, np.nan, np.nan
     half = float(_stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
@@ -68,12 +71,8 @@ def bootstrap_interval(values: ArrayLike, confidence: float = 0.95, n_boot: int 
     >>> m, 0.0 <= lo <= m <= hi <= 1.0
     (0.5, True)
     """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    x, mean = _non_nan(values)
     n = x.size
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(x.mean())
     if n < 2:
         return mean, np.nan, np.nan
     rng = np.random.default_rng(seed)
