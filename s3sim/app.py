@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -46,13 +47,11 @@ from s3sim.scenarios import SCENARIOS
 
 __all__ = [
     "DEFAULTS",
-    "BaselineComparison",
     "Dashboard",
     "DashboardModel",
+    "FigureCard",
     "Page",
-    "ProductSpaceMap",
     "StatusPanel",
-    "TimeSeries",
     "model_params",
 ]
 
@@ -560,34 +559,18 @@ def StatusPanel(model: DashboardModel) -> solara.Element:
 
 
 @solara.component
-def ProductSpaceMap(model: DashboardModel) -> solara.Element:
-    """Show the product-space map of the chosen region (see :func:`draw_map`)."""
+def FigureCard(model: DashboardModel, title: str, draw: Callable[[DashboardModel], Figure],
+               key: str) -> solara.Element:
+    """A card showing the figure ``draw(model)`` returns, redrawn after every step."""
     update_counter.get()
-    layout = "Atlas HS92 layout" if model.config.product_space == "atlas" else "layout"
-    title = f"Product space ({model.config.product_space} {layout})"
-    if model.config.product_space == "atlas":
-        title = f"Product space ({layout})"
     with solara.Card(title, margin=0) as card:
-        _png(draw_map(model), "map")
+        _png(draw(model), key)
     return card
 
 
-@solara.component
-def TimeSeries(model: DashboardModel) -> solara.Element:
-    """Show the time-series panels (see :func:`draw_time_series`)."""
-    update_counter.get()
-    with solara.Card("Chosen region against the others", margin=0) as card:
-        _png(draw_time_series(model), "timeseries")
-    return card
-
-
-@solara.component
-def BaselineComparison(model: DashboardModel) -> solara.Element:
-    """Show the comparison with the same-seed baseline (see :func:`draw_baseline`)."""
-    update_counter.get()
-    with solara.Card("Policy run against its same-seed baseline", margin=0) as card:
-        _png(draw_baseline(model), "baseline")
-    return card
+def _map_title(model: DashboardModel) -> str:
+    name = model.config.product_space
+    return "Product space (Atlas HS92 layout)" if name == "atlas" else f"Product space ({name})"
 
 
 @solara.component
@@ -596,9 +579,11 @@ def Dashboard(model: DashboardModel) -> solara.Element:
     with solara.Column(gap="12px", style={"padding": "12px"}) as column:
         StatusPanel(model)
         with solara.Columns([6, 6], gutters_dense=True):
-            ProductSpaceMap(model)
-            TimeSeries(model)
-        BaselineComparison(model)
+            FigureCard(model, _map_title(model), draw_map, "map")
+            FigureCard(model, "Chosen region against the others", draw_time_series,
+                       "timeseries")
+        FigureCard(model, "Policy run against its same-seed baseline", draw_baseline,
+                   "baseline")
     return column
 
 
