@@ -347,7 +347,7 @@ class S3Model(mesa.Model):
 
     def cell_of(self, product: int) -> Any:
         """The Network cell of the product with index ``product``."""
-        return self.space._cells[self.product_space.codes[product]]
+        return self.space[self.product_space.codes[product]]
 
     def firm_agent(self, slot: int) -> Firm:
         """The Mesa agent of the living firm in ``slot`` (created now if on demand)."""
