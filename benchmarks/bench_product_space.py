@@ -1,4 +1,4 @@
-"""Timings and validation numbers for s3sim.product_space (the figures in docs/product_space.md).
+"""Timings and validation numbers for s3sim.space.product_space (docs/product_space.md).
 
 Run: ``.venv/bin/python benchmarks/bench_product_space.py``. Uses a temporary cache
 directory so the "first build" timing is a real cold build.
@@ -16,8 +16,8 @@ from scipy import stats
 
 os.environ["S3SIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="s3sim-bench-")
 
-from s3sim import product_space as mod
-from s3sim.product_space import ProductSpace, proximity_diagnostics
+from s3sim.space import product_space as mod
+from s3sim.space.product_space import ProductSpace, proximity_diagnostics
 
 
 def timed(fn, *args, **kwargs):

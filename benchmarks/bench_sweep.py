@@ -39,7 +39,7 @@ import time, json
 from s3sim.config import PolicyConfig
 from s3sim.scenarios import get_scenario
 import tempfile
-from s3sim.simulation import run_simulation
+from s3sim.experiments.simulation import run_simulation
 cfg = get_scenario({scenario!r}).replace(steps={steps})
 run_simulation(cfg, PolicyConfig(), seeds=[10_000])  # warm-up: imports, product space
 out = []

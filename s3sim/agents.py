@@ -1,7 +1,7 @@
 """Mesa agents: firms and research bodies, a thin identity layer over the model's arrays.
 
 The state of every agent lives in numpy arrays owned by the model
-(:class:`~s3sim.firms.FirmPopulation`, :class:`~s3sim.research.ResearchSystem`), so
+(:class:`~s3sim.engine.firms.FirmPopulation`, :class:`~s3sim.engine.research.ResearchSystem`), so
 that the yearly dynamics run vectorised. An agent object is created when a firm
 enters and removed when it exits; its attributes read its slot of the arrays, so
 inspecting an agent always shows the current state. ``agent.cell`` is the agent's

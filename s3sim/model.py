@@ -6,7 +6,7 @@ agents (:mod:`s3sim.agents`) are created and removed only for firms that enter a
 exit. The full description, with every equation and its source, is the ODD
 protocol in ``docs/model.md``. Step order:
 
-1. the world market moves (:class:`~s3sim.market.WorldMarket`);
+1. the world market moves (:class:`~s3sim.engine.market.WorldMarket`);
 2. the policy plans: subsidy rates, research funding, priorities
    (:mod:`s3sim.policies`);
 3. research bodies update knowledge; spillovers reach firms where absorbable;
@@ -16,7 +16,7 @@ protocol in ``docs/model.md``. Step order:
 5. incumbents grow or shrink, small and unlucky ones exit, successful attempts
    become new firms;
 6. regional output -> RCA -> presence -> relatedness density, diversity, ECI, mean
-   PCI are measured (:mod:`s3sim.metrics`) and recorded; the policy observes.
+   PCI are measured (:mod:`s3sim.space.metrics`) and recorded; the policy observes.
 """
 
 from __future__ import annotations
@@ -29,17 +29,17 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from s3sim import metrics
 from s3sim.agents import Firm, ResearchBody
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
-from s3sim.firms import FirmPopulation
-from s3sim.market import WorldMarket
+from s3sim.engine.firms import FirmPopulation
+from s3sim.engine.market import WorldMarket
+from s3sim.engine.regions import allocate, assign_region_types, grow_portfolio
+from s3sim.engine.research import ResearchSystem
+from s3sim.engine.rng import RandomStreams
 from s3sim.policies import Policy, PolicyPlan, StepOutcome, make_policy
-from s3sim.product_space import ProductSpace
 from s3sim.recorder import Recorder
-from s3sim.regions import allocate, assign_region_types, grow_portfolio
-from s3sim.research import ResearchSystem
-from s3sim.rng import RandomStreams
+from s3sim.space import metrics
+from s3sim.space.product_space import ProductSpace
 
 __all__ = ["S3Model", "build_product_space"]
 
@@ -144,7 +144,7 @@ class S3Model(mesa.Model):
         Overrides ``config.product_space``.
     rng : int, optional
         The seed. All randomness flows from it through independent streams
-        (:class:`~s3sim.rng.RandomStreams`); the same config, policy and seed give
+        (:class:`~s3sim.engine.rng.RandomStreams`); the same config, policy and seed give
         identical results.
 
     Attributes
@@ -182,7 +182,7 @@ class S3Model(mesa.Model):
         self.policy_config = self.policy.config
         initial = None
         if self.config.initial_data is not None:
-            from s3sim.initial_data import load_initial_state
+            from s3sim.engine.initial_data import load_initial_state
 
             initial = load_initial_state(self.config, product_space)
             product_space = initial.product_space

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from s3sim import metrics
+from s3sim.space import metrics
 
 if TYPE_CHECKING:
     from s3sim.model import S3Model

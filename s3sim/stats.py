@@ -138,7 +138,7 @@ def summarize(effects: pd.DataFrame, metrics: Sequence[str], by: Sequence[str],
     Parameters
     ----------
     effects : pandas.DataFrame
-        One row per (seed, region, ...), e.g. :func:`s3sim.evaluation.paired_effects`.
+        One row per (seed, region, ...), e.g. :func:`s3sim.experiments.evaluation.paired_effects`.
     metrics : sequence of str
         Columns to summarise.
     by : sequence of str

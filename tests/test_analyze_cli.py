@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s3sim import metrics as mt
 from s3sim.cli import analyze
 from s3sim.io import DataError, atomic_output_dir, atomic_write, load_trade_table, to_matrix
+from s3sim.space import metrics as mt
 
 N_LOC, N_PROD, YEARS = 30, 120, (2019, 2020, 2021)
 

@@ -140,7 +140,7 @@ def _choose(page, select_label: str, option_text: str) -> None:
 @pytest.mark.parametrize("policy", ["none", "smart_specialisation", "picking_winners"])
 def test_dashboard_model_steps_and_draws(policy: str) -> None:
     """The wrapper model steps the run and its baseline; every panel draws."""
-    app = _require("s3sim.app")
+    app = _require("s3sim.viz.app")
     model = app.DashboardModel(scenario_name="synthetic_small", policy=policy, region=99, seed=3)
     assert model.region == len(model.run.region_names) - 1  # clipped
     assert (model.baseline is model.run) == (policy == "none")

@@ -9,7 +9,7 @@ import numpy as np
 from s3sim.config import ModelConfig
 from s3sim.io import load_trade_table
 from s3sim.model import S3Model
-from s3sim.product_space import ProductSpace
+from s3sim.space.product_space import ProductSpace
 
 EXAMPLE = files("s3sim") / "data" / "example_regions.csv"
 

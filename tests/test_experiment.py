@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from s3sim.config import POLICY_NAMES, ConfigError, ModelConfig, PolicyConfig
-from s3sim.experiment import (
+from s3sim.experiments.job import (
     CONFIG_DIR,
     DONE_FILE,
     FAILED_FILE,
@@ -141,11 +141,11 @@ def test_rerun_skips_completed_job_and_reruns_changed_config(tmp_path):
 
 
 def test_rerun_after_a_model_code_change_recomputes(tmp_path, monkeypatch):
-    import s3sim.experiment
+    import s3sim.experiments.job
 
     cfg = make_cfg(*FAST)
     assert run_experiment(cfg, out_dir=tmp_path / "job")["status"] == "done"
-    monkeypatch.setattr(s3sim.experiment, "code_digest", lambda: "edited-model")
+    monkeypatch.setattr(s3sim.experiments.job, "code_digest", lambda: "edited-model")
     again = run_experiment(cfg, out_dir=tmp_path / "job")
     assert again["status"] == "done" and again["code_digest"] == "edited-model"
 
@@ -161,12 +161,12 @@ def test_same_config_and_seeds_give_identical_numbers(tmp_path):
 
 
 def test_failing_job_is_recorded(tmp_path, monkeypatch):
-    import s3sim.simulation
+    import s3sim.experiments.simulation
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(s3sim.simulation, "run_simulation", boom)
+    monkeypatch.setattr(s3sim.experiments.simulation, "run_simulation", boom)
     rec = run_experiment(make_cfg(*FAST), out_dir=tmp_path / "job", raise_errors=False)
     assert rec["status"] == "failed" and "simulated crash" in rec["error"]
     failed = json.loads((tmp_path / "job" / FAILED_FILE).read_text())

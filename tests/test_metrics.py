@@ -1,4 +1,4 @@
-"""Tests for s3sim.metrics: hand-computed cases, degenerate data, ecomplexity as oracle."""
+"""Tests for s3sim.space.metrics: hand-computed cases, degenerate data, ecomplexity as oracle."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s3sim import metrics as mt
+from s3sim.space import metrics as mt
 
 ecomplexity = pytest.importorskip("ecomplexity")
 

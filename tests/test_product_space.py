@@ -1,4 +1,4 @@
-"""Tests for s3sim.product_space and s3sim.plots.product_space_map."""
+"""Tests for s3sim.space.product_space and s3sim.viz.product_space_map."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s3sim import metrics
-from s3sim.product_space import (
+from s3sim.space import metrics
+from s3sim.space.product_space import (
     PUBLISHED_CDF,
     ProductSpace,
     backbone_edges,
@@ -97,7 +97,7 @@ def test_atlas_is_cached_in_memory() -> None:
 
 
 def test_atlas_disk_cache_round_trip(atlas: ProductSpace, tmp_path, monkeypatch) -> None:
-    from s3sim import product_space as mod
+    from s3sim.space import product_space as mod
 
     monkeypatch.setenv("S3SIM_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("S3SIM_NO_CACHE", raising=False)
@@ -346,7 +346,7 @@ def test_constructor_validation() -> None:
 def test_draw_product_space(atlas: ProductSpace, tmp_path) -> None:
     from matplotlib.figure import Figure
 
-    from s3sim.plots.product_space_map import draw_product_space, plot_proximity_distribution
+    from s3sim.viz.product_space_map import draw_product_space, plot_proximity_distribution
 
     ax = draw_product_space(
         atlas, highlight=["8703", "8471", "0901"], marked=["8703"], label_marked=True, title="test"

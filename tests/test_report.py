@@ -10,7 +10,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from scipy import stats
 
-from s3sim.experiment import CONFIG_DIR, run_experiment
+from s3sim.experiments.job import CONFIG_DIR, run_experiment
+from s3sim.experiments.sweep import build_sweep_report
 from s3sim.report import add_labels
 from s3sim.report.markdown import fmt_ci, table
 from s3sim.report.validation import (
@@ -20,7 +21,6 @@ from s3sim.report.validation import (
     quintile_table,
 )
 from s3sim.stats import bootstrap_interval, ratio_of_sums, summarize, t_interval
-from s3sim.sweep import build_sweep_report
 
 POLICIES = ("none", "generic_subsidy", "smart_specialisation")
 
@@ -138,7 +138,7 @@ def test_entry_regression_recovers_signs():
 
 
 def test_atlas_diffusion_has_a_transition():
-    from s3sim.product_space import ProductSpace
+    from s3sim.space.product_space import ProductSpace
 
     ps = ProductSpace.atlas()
     start = np.zeros((50, ps.n_products), dtype=bool)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from s3sim.config import ConfigError, PolicyConfig
+from s3sim.experiments.simulation import TABLES, SimulationResult, run_simulation
 from s3sim.scenarios import get_scenario
-from s3sim.simulation import TABLES, SimulationResult, run_simulation
 
 SMALL = get_scenario("synthetic_small").replace(steps=6)
 

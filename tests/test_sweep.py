@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s3sim.experiment import DONE_FILE, FAILED_FILE
-from s3sim.sweep import find_jobs, swept_parameters
+from s3sim.experiments.job import DONE_FILE, FAILED_FILE
+from s3sim.experiments.sweep import find_jobs, swept_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "results" / "reference"

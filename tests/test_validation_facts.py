@@ -2,7 +2,7 @@
 
 Nothing here restates a parameter: each fact is measured on the tables a run writes
 (presence, entries, regions), with relatedness density recomputed from the presence
-table and the product space's proximity (``s3sim.metrics.density``), across seeds.
+table and the product space's proximity (``s3sim.space.metrics.density``), across seeds.
 
 * Principle of relatedness (Hidalgo et al. 2007, 2018): among (region, product) pairs
   without RCA at step t, the share that has RCA at t + 1 rises across quintiles of
@@ -24,8 +24,8 @@ import pytest
 from scipy.optimize import minimize
 
 from s3sim.config import ModelConfig
-from s3sim.metrics import density
 from s3sim.model import S3Model
+from s3sim.space.metrics import density
 
 FAST = (ModelConfig(steps=20), (1, 2, 3))
 FULL = (ModelConfig(), (11, 12, 13, 14, 15))

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from s3sim import metrics
 from s3sim.io import DataError, atomic_output_dir, load_trade_table, to_matrix
+from s3sim.space import metrics
 
 __all__ = ["build_parser", "main"]
 
@@ -99,7 +99,7 @@ def _pick_year(df: pd.DataFrame, requested: str | None) -> object:
 
 def analyse(df: pd.DataFrame, year: object, threshold: float) -> Analysis:
     """Compute all metrics, quadrants and scores for one year."""
-    from s3sim.plots.opportunities import atlas_hs92_names
+    from s3sim.viz.opportunities import atlas_hs92_names
 
     X, locations, products = to_matrix(df, year)
     if len(locations) < 2:
@@ -168,7 +168,7 @@ def _figures(a: Analysis, outdir: Path, max_figures: int) -> tuple[int, str]:
     """Draw the per-location figures; return (locations drawn, layout source)."""
     if max_figures <= 0:
         return 0, "none"
-    from s3sim.plots.opportunities import (
+    from s3sim.viz.opportunities import (
         plot_opportunity_scatter,
         plot_product_space_map,
         product_space_layout,

@@ -1,6 +1,6 @@
-"""``s3sim-dashboard``: serve the interactive dashboard (:mod:`s3sim.app`) offline.
+"""``s3sim-dashboard``: serve the interactive dashboard (:mod:`s3sim.viz.app`) offline.
 
-It runs ``solara run s3sim.app`` bound to 127.0.0.1 (port 8765) in production
+It runs ``solara run s3sim.viz.app`` bound to 127.0.0.1 (port 8765) in production
 mode, with Solara's telemetry switched off and its front-end served from the
 local CDN cache that ``scripts/install_dashboard_assets.py`` fills (``make
 install-test`` runs it).  Nothing is fetched from the internet at run time.
@@ -68,7 +68,7 @@ def missing_assets() -> list[str]:
 
 
 def build_command(host: str, port: int, extra: Sequence[str] = ()) -> list[str]:
-    """Return the ``solara run`` command line that serves :mod:`s3sim.app`.
+    """Return the ``solara run`` command line that serves :mod:`s3sim.viz.app`.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def build_command(host: str, port: int, extra: Sequence[str] = ()) -> list[str]:
         "-m",
         "solara",
         "run",
-        "s3sim.app",
+        "s3sim.viz.app",
         "--host",
         host,
         "--port",

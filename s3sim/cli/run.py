@@ -85,12 +85,12 @@ def _task(cfg: Any) -> Any:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    from s3sim.experiment import run_experiment
+    from s3sim.experiments.job import run_experiment
 
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     if not multirun:
         from s3sim.config import ConfigError
-        from s3sim.experiment import job_configs
+        from s3sim.experiments.job import job_configs
 
         try:  # fail fast, before the job directory is written, with one line
             job_configs(cfg)
@@ -108,7 +108,7 @@ def _task(cfg: Any) -> Any:
 def _report_command(argv: list[str]) -> int:
     import argparse
 
-    from s3sim.sweep import build_sweep_report
+    from s3sim.experiments.sweep import build_sweep_report
 
     parser = argparse.ArgumentParser(
         prog=f"{PROG} report",
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import hydra
 
-    from s3sim.experiment import CONFIG_DIR
+    from s3sim.experiments.job import CONFIG_DIR
 
     full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
     if full_error:
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
                      version_base="1.3")(_task)
     sys.argv = [PROG, *argv]
     _STATE.clear()
-    from s3sim.sweep import LAST_SUMMARY
+    from s3sim.experiments.sweep import LAST_SUMMARY
 
     LAST_SUMMARY.clear()
     try:

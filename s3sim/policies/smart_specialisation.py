@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from s3sim.metrics import cog as complexity_outlook_gain
 from s3sim.policies.base import Policy, PolicyPlan, StepOutcome, share_among
 from s3sim.policies.selection import SelectionInputs, priority_scores
+from s3sim.space.metrics import cog as complexity_outlook_gain
 
 if TYPE_CHECKING:
     from s3sim.model import S3Model

@@ -1,6 +1,6 @@
 """Sweep reports: ``report.md`` with figures and tables of paired policy effects.
 
-:func:`write_report` is called at the end of a multirun (:mod:`s3sim.sweep`) or by
+:func:`write_report` is called at the end of a multirun (:mod:`s3sim.experiments.sweep`) or by
 ``s3sim report <sweep_dir>``. Effects are policy minus ``none`` on the same seeds;
 intervals are Student t across seeds (:mod:`s3sim.stats`), the seed being the
 independent replication (regions of a seed are averaged first).
@@ -98,7 +98,7 @@ def cost_summary(effects: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 def _maps(jobs: list[Any], tidy: pd.DataFrame, figdir: Path, context: str,
           ctx_jobs: set[str]) -> list[Path]:
     """One map figure per policy arm: lagging and leading region of the first seed."""
-    from s3sim.product_space import ProductSpace
+    from s3sim.space.product_space import ProductSpace
 
     out = []
     for job in jobs:

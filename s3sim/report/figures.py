@@ -1,6 +1,6 @@
 """Figures of a sweep report (matplotlib, no pyplot state: safe in workers and tests).
 
-Every function takes tidy frames (see :mod:`s3sim.sweep`), draws one PNG per
+Every function takes tidy frames (see :mod:`s3sim.experiments.sweep`), draws one PNG per
 context (a combination of non-policy swept parameters, e.g. a scenario) and returns
 the paths written.
 """
@@ -210,7 +210,7 @@ def maps_figure(panels: list[dict], path: Path, title: str) -> Path:
     ``panels`` holds dicts with ``ps`` (ProductSpace), ``highlight`` and ``marked``
     (product codes) and ``title``; drawn in rows of two (lagging, leading).
     """
-    from s3sim.plots.product_space_map import draw_product_space
+    from s3sim.viz.product_space_map import draw_product_space
 
     rows = max(1, (len(panels) + 1) // 2)
     fig = Figure(figsize=(11, 4.8 * rows))

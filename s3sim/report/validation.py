@@ -233,7 +233,7 @@ def validation_section(sweep_dir: Path, jobs: list[Any], figdir: Path) -> list[s
     ``validation_diffusion.csv`` into ``sweep_dir``.
     """
     from s3sim.io import atomic_write
-    from s3sim.product_space import ProductSpace
+    from s3sim.space.product_space import ProductSpace
 
     base = [j for j in jobs if j.status == "done" and j.params.get("policy.name") == "none"]
     if not base:

@@ -5,7 +5,7 @@ The ``s3sim`` app (:mod:`s3sim.cli.run`) composes a configuration from
 function that tests also call through Hydra's ``compose``::
 
     from hydra import compose, initialize_config_dir
-    from s3sim.experiment import CONFIG_DIR, run_experiment
+    from s3sim.experiments.job import CONFIG_DIR, run_experiment
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["scenario=synthetic_small", "replications=2"])
@@ -73,7 +73,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CONFIG_DIR: Path = Path(__file__).resolve().parent / "conf"
+PACKAGE_DIR: Path = Path(__file__).resolve().parents[1]
+"""The installed ``s3sim`` package."""
+CONFIG_DIR: Path = PACKAGE_DIR / "conf"
 """The Hydra config tree shipped with the package (``configs/`` links to it)."""
 SCHEMA_NAME = "s3sim_schema"
 RESULT_DIR = "result"
@@ -306,8 +308,8 @@ def config_hash(cfg: Any) -> str:
 
 
 #: Parts of the package that cannot change a simulation's numbers (left out of code_digest).
-_NON_MODEL_CODE = ("report", "cli", "plots", "app.py", "sweep.py", "stats.py",
-                   "experiment.py")
+_NON_MODEL_CODE = ("report", "cli", "viz", "stats.py", "experiments/sweep.py",
+                   "experiments/job.py")
 
 
 def code_digest() -> str:
@@ -316,13 +318,13 @@ def code_digest() -> str:
     A completed job is reused only if both its configuration and this digest are
     unchanged, so editing the model (committed or not) or upgrading numpy reruns it.
     """
-    from s3sim.simulation import package_versions
+    from s3sim.experiments.simulation import package_versions
 
-    root = Path(__file__).resolve().parent
+    root = PACKAGE_DIR
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root)
-        if rel.parts[0] in _NON_MODEL_CODE:
+        if rel.parts[0] in _NON_MODEL_CODE or rel.as_posix() in _NON_MODEL_CODE:
             continue
         h.update(str(rel).encode())
         h.update(path.read_bytes())
@@ -333,7 +335,7 @@ def code_digest() -> str:
 
 def git_commit(path: Path | None = None) -> str | None:
     """The git commit of the s3sim source tree (``+dirty`` if modified), if available."""
-    where = path or Path(__file__).resolve().parent
+    where = path or PACKAGE_DIR
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
                              text=True, timeout=5, check=True).stdout.strip()
@@ -409,8 +411,8 @@ def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
     """
     from omegaconf import OmegaConf
 
+    from s3sim.experiments.simulation import run_simulation
     from s3sim.io import atomic_output_dir
-    from s3sim.simulation import run_simulation
 
     if out_dir is None:
         from hydra.core.hydra_config import HydraConfig

@@ -1,6 +1,6 @@
 """Interactive dashboard: watch a policy act on the product space (Mesa SolaraViz).
 
-Run it with ``s3sim-dashboard`` (or ``solara run s3sim.app``) and open
+Run it with ``s3sim-dashboard`` (or ``solara run s3sim.viz.app``) and open
 http://127.0.0.1:8765.  The sidebar sets the scenario, the policy instrument, its
 budget and governance parameters, the region to show and the seed; *Reset*
 builds the run with those settings, *Step* advances it one simulated year.
@@ -42,8 +42,8 @@ from mesa.visualization.utils import force_update, update_counter
 
 from s3sim.config import POLICY_NAMES, ModelConfig, PolicyConfig
 from s3sim.model import S3Model
-from s3sim.plots.product_space_map import draw_product_space
 from s3sim.scenarios import SCENARIOS
+from s3sim.viz.product_space_map import draw_product_space
 
 __all__ = [
     "DEFAULTS",
@@ -250,7 +250,7 @@ def draw_map(model: DashboardModel, fig: Figure | None = None) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        The Atlas layout drawn by :func:`s3sim.plots.product_space_map.draw_product_space`:
+        The Atlas layout drawn by :func:`s3sim.viz.product_space_map.draw_product_space`:
         the region's products with RCA in their cluster colour (others grey), the
         current S3 priority domains ringed in black, and the products entered in
         the last step as red stars (they flash for one step).
@@ -654,7 +654,7 @@ model_params: dict[str, Any] = {
 
 @solara.component
 def Page() -> solara.Element:
-    """Serve the dashboard page (what ``solara run s3sim.app`` shows).
+    """Serve the dashboard page (what ``solara run s3sim.viz.app`` shows).
 
     Mesa's :func:`~mesa.visualization.SolaraViz` draws the app bar and the sidebar
     (run controls, model parameters, step counter) and rebuilds the model on

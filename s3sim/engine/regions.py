@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from s3sim.product_space import ProductSpace
+from s3sim.space.product_space import ProductSpace
 
 __all__ = ["REGION_TYPES", "allocate", "assign_region_types", "coreness", "grow_portfolio"]
 

@@ -1,4 +1,4 @@
-"""Draw a :class:`~s3sim.product_space.ProductSpace`: the map and the proximity distribution.
+"""Draw a :class:`~s3sim.space.product_space.ProductSpace`: the map and the proximity distribution.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot
 state), so they are safe in worker processes, tests and the dashboard.
@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike, NDArray
 
-from s3sim.product_space import PUBLISHED_CDF, ProductSpace
+from s3sim.space.product_space import PUBLISHED_CDF, ProductSpace
 
 __all__ = [
     "CLUSTER_PALETTE",
@@ -281,7 +281,7 @@ def plot_proximity_distribution(
     ps : ProductSpace
     fig : matplotlib.figure.Figure, optional
         Figure to draw into (two axes are added); default a new 10 x 4 inch one.
-    published : mapping, default :data:`s3sim.product_space.PUBLISHED_CDF`
+    published : mapping, default :data:`s3sim.space.product_space.PUBLISHED_CDF`
         Points ``{x: F(x)}`` to mark.
 
     Returns

@@ -12,7 +12,7 @@ initial state:
 * the product space is the Atlas HS92 one when the products are HS92 4-digit codes
   found there (unmatched codes are dropped and counted in the metadata), otherwise
   it is built from the data by co-occurrence of RCA
-  (:meth:`s3sim.product_space.ProductSpace.from_trade`).
+  (:meth:`s3sim.space.product_space.ProductSpace.from_trade`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from s3sim import metrics
 from s3sim.config import ConfigError
 from s3sim.io import DataError, load_trade_table, to_matrix
-from s3sim.product_space import ProductSpace
+from s3sim.space import metrics
+from s3sim.space.product_space import ProductSpace
 
 if TYPE_CHECKING:
     from s3sim.config import ModelConfig

@@ -27,7 +27,7 @@ import pandas as pd
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
 from s3sim.io import atomic_output_dir
 from s3sim.model import S3Model
-from s3sim.product_space import ProductSpace
+from s3sim.space.product_space import ProductSpace
 
 __all__ = ["TABLES", "SimulationResult", "package_versions", "run_simulation"]
 

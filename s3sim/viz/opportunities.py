@@ -84,10 +84,10 @@ def _hs4(code: str) -> str | None:
 def _load_atlas() -> tuple[dict[str, tuple[float, float]], dict[str, str], list[tuple[str, str]]]:
     """Atlas HS92 4-digit positions, names and edges keyed by HS code (cached; read-only).
 
-    Read from :meth:`s3sim.product_space.ProductSpace.atlas`, the one place that loads
+    Read from :meth:`s3sim.space.product_space.ProductSpace.atlas`, the one place that loads
     the Atlas product space.
     """
-    from s3sim.product_space import ProductSpace
+    from s3sim.space.product_space import ProductSpace
 
     ps = ProductSpace.atlas()
     codes = [str(c) for c in ps.codes]

@@ -1,14 +1,14 @@
 """Gathering a multirun: one tidy table, paired policy effects, failures and a report.
 
 A sweep directory (``results/<experiment>/`` by default) holds one directory per
-Hydra job (see :mod:`s3sim.experiment`), ``sweep.json`` (the id of the latest
+Hydra job (see :mod:`s3sim.experiments.job`), ``sweep.json`` (the id of the latest
 multirun, written when it starts) and, after :func:`build_sweep_report`::
 
     sweep.parquet     one row per job x seed x step x region: the model's ``regions``
                       table plus ``job``, ``scenario`` and every swept parameter
     jobs.csv          one row per job: status, error, elapsed seconds, parameters
     effects.parquet   one row per (policy job, seed, region): paired policy-minus-
-                      baseline effects (:func:`s3sim.evaluation.paired_effects`)
+                      baseline effects (:func:`s3sim.experiments.evaluation.paired_effects`)
     effects_summary.csv
                       mean effect and 95 % CI across seeds per job and region type
     report.md, figures/*.png
@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from hydra.experimental.callback import Callback
 
-from s3sim.experiment import (
+from s3sim.experiments.job import (
     CONFIG_FILE,
     DONE_FILE,
     FAILED_FILE,
@@ -258,9 +258,9 @@ def gather(jobs: list[Job], params: list[str]) -> pd.DataFrame:
 
 
 def read_light(path: Path) -> Any:
-    """A :class:`~s3sim.simulation.SimulationResult` without the large presence table."""
-    from s3sim.product_space import ProductSpace
-    from s3sim.simulation import METADATA_FILE, PRODUCT_SPACE_FILE, SimulationResult
+    """A :class:`~s3sim.experiments.simulation.SimulationResult` without the presence table."""
+    from s3sim.experiments.simulation import METADATA_FILE, PRODUCT_SPACE_FILE, SimulationResult
+    from s3sim.space.product_space import ProductSpace
 
     return SimulationResult(
         regions=pd.read_parquet(path / "regions.parquet"),
@@ -278,12 +278,12 @@ def compute_effects(jobs: list[Job], params: list[str]) -> tuple[pd.DataFrame, l
     Returns
     -------
     effects : pandas.DataFrame
-        :func:`s3sim.evaluation.paired_effects` rows plus ``job``, ``baseline_job`` and
+        :func:`s3sim.experiments.evaluation.paired_effects` rows plus ``job``, ``baseline_job`` and
         the swept parameters.
     problems : list of str
         Jobs that could not be paired (no baseline, or the baseline failed).
     """
-    from s3sim.evaluation import paired_effects
+    from s3sim.experiments.evaluation import paired_effects
 
     done = [j for j in jobs if j.status == "done"]
     context = sorted({k for j in done for k in j.params
@@ -399,7 +399,7 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         """Write ``sweep.json`` with a fresh sweep id (jobs record it in their marker)."""
-        from s3sim.experiment import _write_json
+        from s3sim.experiments.job import _write_json
 
         root = Path(config.hydra.sweep.dir).absolute()
         root.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Paired evaluation of a policy against the laissez-faire baseline on the same seeds.
 
 Both runs share every random draw the policy does not affect (common random numbers,
-:mod:`s3sim.rng`), so the difference of a policy run and its baseline on the same
+:mod:`s3sim.engine.rng`), so the difference of a policy run and its baseline on the same
 seed is the policy's effect in that simulated world, with far less noise than a
 comparison of independent runs. :func:`paired_effects` gives one row per
 (seed, region); :func:`summarize_effects` averages them with 95 % confidence
@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from s3sim.simulation import SimulationResult
+from s3sim.experiments.simulation import SimulationResult
 from s3sim.stats import t_interval
 
 __all__ = ["EFFECT_COLUMNS", "paired_effects", "summarize_effects"]

@@ -16,7 +16,7 @@ complexity (PCI), world exports, a 2-D layout, the dense proximity matrix
     A seeded generator with tunable size, clusters and core-periphery structure.
 ``ProductSpace.from_trade(df)``
     Proximity from a user's location x product table (co-occurrence of RCA,
-    :mod:`s3sim.metrics`), with the Atlas-style backbone (maximum spanning tree
+    :mod:`s3sim.space.metrics`), with the Atlas-style backbone (maximum spanning tree
     plus strong links).
 
 References
@@ -813,10 +813,10 @@ class ProductSpace:
         r"""Product space from a location x product table (Hidalgo et al. 2007).
 
         Values are summed per (location, product) for the chosen year; then
-        :func:`s3sim.metrics.rca`, :func:`~s3sim.metrics.presence` (threshold
-        ``rca_threshold``) and :func:`~s3sim.metrics.proximity`
+        :func:`s3sim.space.metrics.rca`, :func:`~s3sim.space.metrics.presence` (threshold
+        ``rca_threshold``) and :func:`~s3sim.space.metrics.proximity`
         (:math:`\phi_{pq} = C_{pq}/\max(k_p, k_q)`; diagonal set to 0 here) give
-        the proximity, :func:`~s3sim.metrics.eci_pci` the PCI (NaN for products
+        the proximity, :func:`~s3sim.space.metrics.eci_pci` the PCI (NaN for products
         no location has RCA in) and column sums the world exports. The backbone
         is the maximum spanning tree plus links with
         :math:`\phi \ge` ``backbone_threshold``.
@@ -848,7 +848,7 @@ class ProductSpace:
             On missing columns, an unknown year, negative or non-numeric values,
             or fewer than two products.
         """
-        from s3sim import metrics  # local import keeps the module importable alone
+        from s3sim.space import metrics  # local import keeps the module importable alone
 
         if not isinstance(df, pd.DataFrame):
             raise ValueError(f"from_trade expects a pandas DataFrame, got {type(df).__name__}")

@@ -1,1 +1,0 @@
-"""Figures for s3sim analyses (matplotlib, no pyplot state)."""

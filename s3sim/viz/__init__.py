@@ -1,0 +1,1 @@
+"""Figures (matplotlib, no pyplot state) and the SolaraViz dashboard (:mod:`s3sim.viz.app`)."""
