@@ -1,6 +1,7 @@
 """Recording a run: per-step arrays in, tidy pandas tables out.
 
-The model hands the recorder a few arrays per step; the recorder keeps them compact
+The facade hands the recorder the engine state and each year's
+:class:`~s3sim.engine.step.StepResult`; the recorder keeps them compact
 (NumPy arrays, not Python rows) and builds the tables users load:
 
 ``regions``
@@ -20,108 +21,115 @@ The model hands the recorder a few arrays per step; the recorder keeps them comp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from s3sim.space import metrics
+from s3sim.space.metrics import related_mask
 
 if TYPE_CHECKING:
-    from s3sim.model import S3Model
+    from s3sim.engine.state import EconomyState
+    from s3sim.engine.step import StepResult
 
 __all__ = ["Recorder", "related_mask"]
 
 
-def related_mask(density: np.ndarray, presence: np.ndarray) -> np.ndarray:
-    """(region, product) pairs whose density is above the region's median among absent products.
-
-    An entry into such a product counts as *related* (the split used by Balland et al.
-    2019 for the relatedness axis of their quadrants).
-    """
-    absent = ~presence
-    masked = np.where(absent, density, np.nan)
-    with np.errstate(all="ignore"):
-        median = np.nanmedian(masked, axis=1)
-    median = np.nan_to_num(median, nan=np.inf)
-    return density > median[:, None]
-
-
 class Recorder:
-    """Collects what happens in a run of an :class:`~s3sim.model.S3Model`."""
+    """Collects what happens in a run of the engine (Mesa-free).
 
-    def __init__(self, model: S3Model) -> None:
-        self.model = model
+    Parameters
+    ----------
+    state : EconomyState
+        The run's state (read for names, seed and the product space).
+    policy_name : str
+        Written in the ``policy`` column of the ``regions`` table.
+    """
+
+    def __init__(self, state: EconomyState, policy_name: str) -> None:
+        self.state = state
+        self.policy_name = policy_name
         self._regions: list[dict[str, np.ndarray]] = []
         self._presence: list[np.ndarray] = []
         self._entries: list[dict[str, np.ndarray]] = []
         self._priorities: list[np.ndarray] = []
 
-    def record_step(self, stats: dict[str, Any]) -> None:
-        """Store the state after a step (or the initial state, step 0)."""
-        m = self.model
-        step = m.steps
-        ps = m.product_space
-        presence = m.presence
+    def record_step(self, result: StepResult | None,
+                    priorities: dict[int, np.ndarray]) -> None:
+        """Store the state after a step (``result``), or the initial state (``None``)."""
+        m = self.state
+        step = m.step
+        n_r, n_p = m.n_regions, m.n_products
+        measured = m.measured
+        presence = measured.presence
         diversity = presence.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_pci = np.where(diversity > 0, presence @ ps.pci / np.maximum(diversity, 1),
-                                np.nan)
+            mean_pci = np.where(diversity > 0,
+                                presence @ m.space.pci / np.maximum(diversity, 1), np.nan)
         try:
             eci, _ = metrics.eci_pci(presence)
         except ValueError:  # fewer than two diversified regions: ECI undefined
-            eci = np.full(m.n_regions, np.nan)
-        gained = stats["gained"]
-        related = gained & related_mask(stats["density_before"], stats["presence_before"])
+            eci = np.full(n_r, np.nan)
+        if result is None:
+            empty = np.empty(0, dtype=np.int64)
+            gained = lost = np.zeros((n_r, n_p), dtype=bool)
+            density_before, presence_before = measured.density, presence
+            spent = unspent = np.zeros(n_r)
+            fr, fp, fs, exit_region = empty, empty, np.empty(0, dtype=bool), empty
+        else:
+            gained, lost = result.gained, result.lost
+            density_before, presence_before = result.density_before, result.presence_before
+            spent = result.budget_spent
+            unspent = m.budget - spent
+            fr, fp, fs = result.entry_region, result.entry_product, result.entry_subsidised
+            exit_region = result.exit_region
+        related = gained & related_mask(density_before, presence_before)
         f = m.firms
         subsidised_firms = np.bincount(
-            f.region[f.subsidised].astype(np.int64) * m.n_products + f.product[f.subsidised],
-            minlength=m.n_regions * m.n_products,
-        ).reshape(m.n_regions, m.n_products) > 0
-        n_r = m.n_regions
+            f.region[f.subsidised].astype(np.int64) * n_p + f.product[f.subsidised],
+            minlength=n_r * n_p,
+        ).reshape(n_r, n_p) > 0
         self._regions.append({
             "step": np.full(n_r, step),
             "region": np.arange(n_r),
             "diversity": diversity,
             "eci": eci,
             "mean_pci": mean_pci,
-            "output": m.output_matrix.sum(axis=1),
-            "employment": m.regional_employment,
+            "output": measured.output.sum(axis=1),
+            "employment": measured.employment,
             "n_firms": np.bincount(f.region[f.alive], minlength=n_r),
             "n_research_bodies": m.research.count_by_region(n_r),
             "entries": gained.sum(axis=1),
-            "exits": stats["lost"].sum(axis=1),
+            "exits": lost.sum(axis=1),
             "related_entries": related.sum(axis=1),
-            "budget_spent": stats["budget_spent"],
-            "budget_unspent": stats["budget_unspent"],
-            "firm_entries": np.bincount(stats["firm_entry_region"], minlength=n_r),
-            "firm_exits": np.bincount(stats["firm_exit_region"], minlength=n_r),
+            "budget_spent": spent,
+            "budget_unspent": unspent,
+            "firm_entries": np.bincount(fr, minlength=n_r),
+            "firm_exits": np.bincount(exit_region, minlength=n_r),
             "subsidised_entries": (gained & subsidised_firms).sum(axis=1),
         })
         r, p = np.nonzero(presence)
         self._presence.append(np.column_stack([np.full(r.size, step), r, p]))
         gr, gp = np.nonzero(gained)
-        fr, fp = stats["firm_entry_region"], stats["firm_entry_product"]
-        density = stats["density_before"]
         self._entries.append({
             "step": np.full(gr.size + fr.size, step),
             "region": np.concatenate([gr, fr]),
             "product": np.concatenate([gp, fp]),
-            "density": np.concatenate([density[gr, gp], density[fr, fp]]),
-            "subsidised": np.concatenate([subsidised_firms[gr, gp],
-                                          stats["firm_entry_subsidised"]]),
+            "density": np.concatenate([density_before[gr, gp], density_before[fr, fp]]),
+            "subsidised": np.concatenate([subsidised_firms[gr, gp], fs]),
             "event": np.repeat(np.array(["specialisation", "firm_entry"]), [gr.size, fr.size]),
         })
         rows = [np.column_stack([np.full(len(prods), step), np.full(len(prods), region),
                                  prods, np.arange(1, len(prods) + 1)])
-                for region, prods in sorted(m.priorities.items()) if len(prods)]
+                for region, prods in sorted(priorities.items()) if len(prods)]
         if rows:
             self._priorities.append(np.vstack(rows))
 
     # ----------------------------------------------------------------- tables
     def _decorate(self, df: pd.DataFrame, with_product: bool = False) -> pd.DataFrame:
-        m = self.model
-        df.insert(0, "seed", np.int64(m.seed))
+        m = self.state
+        df.insert(0, "seed", np.int64(m.streams.seed))
         names = np.asarray(m.region_names)
         if "region" in df:
             df.insert(df.columns.get_loc("region") + 1, "region_name", names[df["region"]])
@@ -137,7 +145,7 @@ class Recorder:
         cols = {k: np.concatenate([d[k] for d in self._regions]) for k in self._regions[0]}
         df = pd.DataFrame(cols)
         df = self._decorate(df)
-        df.insert(df.columns.get_loc("region_type") + 1, "policy", self.model.policy.name)
+        df.insert(df.columns.get_loc("region_type") + 1, "policy", self.policy_name)
         return df
 
     def presence_frame(self) -> pd.DataFrame:
@@ -154,7 +162,7 @@ class Recorder:
         df["region"] = df["region"].astype(np.int64)
         df["product"] = df["product"].astype(np.int64)
         df.insert(df.columns.get_loc("density") + 1, "pci",
-                  np.asarray(self.model.product_space.pci)[df["product"]])
+                  np.asarray(self.state.product_space.pci)[df["product"]])
         return self._decorate(df, with_product=True)
 
     def priorities_frame(self) -> pd.DataFrame:

@@ -45,12 +45,14 @@ def assign_region_types(n_regions: int, mix: tuple[float, float, float]) -> np.n
 
 
 def coreness(ps: ProductSpace) -> np.ndarray:
-    """Standardised mean of weighted degree and PCI: high in the complex, dense core."""
-    degree = ps.proximity.sum(axis=1)
-    z_degree = (degree - degree.mean()) / (degree.std() or 1.0)
-    z_pci = (ps.pci - ps.pci.mean()) / (ps.pci.std() or 1.0)
-    core = 0.5 * (z_degree + z_pci)
-    return (core - core.mean()) / (core.std() or 1.0)
+    """Standardised mean of weighted degree and PCI: high in the complex, dense core.
+
+    Cached with the space's other derived arrays
+    (:attr:`~s3sim.engine.space_arrays.SpaceArrays.coreness`).
+    """
+    from s3sim.engine.space_arrays import space_arrays
+
+    return space_arrays(ps, 1.0).coreness
 
 
 def grow_portfolio(
@@ -61,17 +63,19 @@ def grow_portfolio(
     *,
     n_seeds: int = 3,
     batches: int = 10,
+    core: np.ndarray | None = None,
 ) -> np.ndarray:
     """Indices of ``size`` products grown by relatedness from a few seed products.
 
     Seeds are drawn with weights ``exp(tilt * coreness)``; the portfolio then grows in
     ``batches`` rounds, each adding products with weight
     ``(density + 0.01)**2 * exp(tilt * coreness)``, where density is the relatedness
-    density of the candidate to the products already held.
+    density of the candidate to the products already held. ``core`` is the space's
+    coreness when the caller has it (computed otherwise).
     """
     n = ps.n_products
     size = min(size, n)
-    tilt = np.exp(_CORE_TILT[region_type] * coreness(ps))
+    tilt = np.exp(_CORE_TILT[region_type] * (coreness(ps) if core is None else core))
     held = np.zeros(n, dtype=bool)
     seeds = rng.choice(n, size=min(n_seeds, size), replace=False, p=tilt / tilt.sum())
     held[seeds] = True

@@ -1,9 +1,10 @@
 """The interface every policy instrument implements.
 
-Once a year, before firms act, the model gives the policy each region's budget and
-asks for a :class:`PolicyPlan`: the co-financing rate offered for diversification
-attempts into each (region, product), the funding of each research body, and the
-current priority domains. The model then pays research funding, grants subsidies
+Once a year, before firms act, the engine gives the policy a read-only
+:class:`~s3sim.engine.observation.Observation` and each region's budget and asks for a
+:class:`PolicyPlan`: the co-financing rate offered for diversification attempts into
+each (region, product), the funding of each research body, and the current priority
+domains. The engine then pays research funding, grants subsidies
 attempt by attempt while money remains, and reports back what happened
 (:meth:`Policy.observe`), so instruments can monitor and revise.
 """
@@ -11,57 +12,14 @@ attempt by attempt while money remains, and reports back what happened
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from s3sim.config import PolicyConfig
+from s3sim.engine.observation import Observation, PolicyPlan, StepOutcome
 
-if TYPE_CHECKING:
-    from s3sim.model import S3Model
-
-__all__ = ["Policy", "PolicyPlan", "StepOutcome", "share_among"]
-
-
-@dataclass
-class PolicyPlan:
-    """What a policy offers in one year.
-
-    Attributes
-    ----------
-    subsidy_rate : ndarray (R, P)
-        Share of an attempt's cost co-financed for attempts into (region, product).
-    research_funding : ndarray (B,)
-        Funding per research body; per region it must not exceed the region's budget.
-    priorities : dict[int, ndarray]
-        Priority products per region (empty arrays for instruments without priorities).
-    venture_weights : ndarray (R, P) or None
-        If given, money left after subsidies builds state-led ventures (``venture_cost``
-        each) in products drawn with these weights.
-    """
-
-    subsidy_rate: np.ndarray
-    research_funding: np.ndarray
-    priorities: dict[int, np.ndarray] = field(default_factory=dict)
-    venture_weights: np.ndarray | None = None
-
-
-@dataclass
-class StepOutcome:
-    """What happened in a year, reported to the policy after the firms acted.
-
-    Attributes
-    ----------
-    entry_region, entry_product : ndarray of int
-        (region, product) of every successful diversification or entrant this year.
-    entry_subsidised : ndarray of bool
-        Whether each of those entries was subsidised.
-    """
-
-    entry_region: np.ndarray
-    entry_product: np.ndarray
-    entry_subsidised: np.ndarray
+__all__ = ["Observation", "Policy", "PolicyPlan", "StepOutcome", "share_among"]
 
 
 def share_among(amount: np.ndarray, groups: np.ndarray, eligible: np.ndarray,
@@ -104,26 +62,27 @@ class Policy(ABC):
         self.config = config
         self.priorities: dict[int, np.ndarray] = {}
 
-    def reset(self, model: S3Model) -> None:  # noqa: B027 - optional hook
+    def reset(self, obs: Observation) -> None:  # noqa: B027 - optional hook
         """Prepare for a new run (called once when the model is built)."""
 
     @abstractmethod
-    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+    def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """Decide this year's subsidy rates, research funding and priorities.
 
         Parameters
         ----------
-        model : S3Model
-            The model, read-only: its state at the start of the year.
+        obs : Observation
+            The economy at the start of the year, read-only
+            (:class:`~s3sim.engine.observation.Observation`).
         budget : ndarray (R,)
             Money each region's government may spend this year.
         """
 
-    def observe(self, model: S3Model, outcome: StepOutcome) -> None:  # noqa: B027
+    def observe(self, outcome: StepOutcome) -> None:  # noqa: B027
         """Learn from the year's entries (monitoring); the default ignores them."""
 
-    def _empty_plan(self, model: S3Model) -> PolicyPlan:
+    def _empty_plan(self, obs: Observation) -> PolicyPlan:
         return PolicyPlan(
-            subsidy_rate=np.zeros((model.n_regions, model.n_products)),
-            research_funding=np.zeros(model.research.n_bodies),
+            subsidy_rate=np.zeros((obs.n_regions, obs.n_products)),
+            research_funding=np.zeros(obs.n_bodies),
         )

@@ -9,14 +9,9 @@ firms' own relatedness-driven search decide where the money goes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from s3sim.policies.base import Policy, PolicyPlan
-
-if TYPE_CHECKING:
-    from s3sim.model import S3Model
+from s3sim.policies.base import Observation, Policy, PolicyPlan
 
 __all__ = ["GenericSubsidy"]
 
@@ -26,9 +21,9 @@ class GenericSubsidy(Policy):
 
     name = "generic_subsidy"
 
-    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+    def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """The same rate for every product in every region with money."""
-        plan = self._empty_plan(model)
+        plan = self._empty_plan(obs)
         has_money = budget > 0
         plan.subsidy_rate[has_money, :] = self.config.subsidy_rate
         return plan

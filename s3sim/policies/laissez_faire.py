@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from s3sim.policies.base import Policy, PolicyPlan
-
-if TYPE_CHECKING:
-    from s3sim.model import S3Model
+from s3sim.policies.base import Observation, Policy, PolicyPlan
 
 __all__ = ["NoPolicy"]
 
@@ -19,6 +14,6 @@ class NoPolicy(Policy):
 
     name = "none"
 
-    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+    def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """Offer nothing."""
-        return self._empty_plan(model)
+        return self._empty_plan(obs)

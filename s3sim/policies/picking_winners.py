@@ -11,14 +11,9 @@ fails like any attempt, with the region's capabilities): the cathedral itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from s3sim.policies.base import Policy, PolicyPlan
-
-if TYPE_CHECKING:
-    from s3sim.model import S3Model
+from s3sim.policies.base import Observation, Policy, PolicyPlan
 
 __all__ = ["PickingWinners"]
 
@@ -28,15 +23,15 @@ class PickingWinners(Policy):
 
     name = "picking_winners"
 
-    def reset(self, model: S3Model) -> None:
+    def reset(self, obs: Observation) -> None:
         """Choose the national champions once: the highest-PCI products."""
-        n = min(self.config.n_priorities, model.n_products)
-        winners = np.argsort(-model.product_space.pci, kind="stable")[:n]
-        self.priorities = {r: winners.copy() for r in range(model.n_regions)}
+        n = min(self.config.n_priorities, obs.n_products)
+        winners = np.argsort(-obs.pci, kind="stable")[:n]
+        self.priorities = {r: winners.copy() for r in range(obs.n_regions)}
 
-    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+    def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """Offer ``subsidy_rate`` for attempts into the winners, in regions with money."""
-        plan = self._empty_plan(model)
+        plan = self._empty_plan(obs)
         for region, products in self.priorities.items():
             if budget[region] > 0:
                 plan.subsidy_rate[region, products] = self.config.subsidy_rate

@@ -8,14 +8,9 @@ research body cannot spend (recorded as unspent budget).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from s3sim.policies.base import Policy, PolicyPlan, share_among
-
-if TYPE_CHECKING:
-    from s3sim.model import S3Model
+from s3sim.policies.base import Observation, Policy, PolicyPlan, share_among
 
 __all__ = ["ResearchFunding"]
 
@@ -25,10 +20,10 @@ class ResearchFunding(Policy):
 
     name = "research_funding"
 
-    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+    def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """Fund every research body of the region equally; no subsidies."""
-        plan = self._empty_plan(model)
-        research = model.research
-        eligible = np.ones(research.n_bodies, dtype=bool)
-        plan.research_funding = share_among(budget, research.region, eligible, model.n_regions)
+        plan = self._empty_plan(obs)
+        eligible = np.ones(obs.n_bodies, dtype=bool)
+        plan.research_funding = share_among(budget, obs.research_region, eligible,
+                                            obs.n_regions)
         return plan

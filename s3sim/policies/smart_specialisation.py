@@ -21,16 +21,11 @@ model's ``absorptive_threshold``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from s3sim.policies.base import Policy, PolicyPlan, StepOutcome, share_among
+from s3sim.policies.base import Observation, Policy, PolicyPlan, StepOutcome, share_among
 from s3sim.policies.selection import SelectionInputs, priority_scores
 from s3sim.space.metrics import cog as complexity_outlook_gain
-
-if TYPE_CHECKING:
-    from s3sim.model import S3Model
 
 __all__ = ["DOMAIN_PROXIMITY", "INFORMANT_PROXIMITY", "SmartSpecialisation"]
 
@@ -46,49 +41,48 @@ class SmartSpecialisation(Policy):
 
     name = "smart_specialisation"
 
-    def reset(self, model: S3Model) -> None:
+    def reset(self, obs: Observation) -> None:
         """Start without priorities; the first plan selects them."""
         self.priorities = {}
-        self._entries_since_revision = np.zeros((model.n_regions, model.n_products), dtype=int)
+        self._entries_since_revision = np.zeros((obs.n_regions, obs.n_products), dtype=int)
         self._last_revision: int | None = None
 
-    def plan(self, model: S3Model, budget: np.ndarray) -> PolicyPlan:
+    def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """Revise priorities when due, then target subsidies and research funding."""
-        step = model.steps
+        step = obs.step
         due = self._last_revision is None or step - self._last_revision >= (
             self.config.revision_interval)
         if due:
-            self._revise(model)
+            self._revise(obs)
             self._last_revision = step
-        plan = self._empty_plan(model)
-        in_domain = np.zeros((model.n_regions, model.n_products), dtype=bool)
+        plan = self._empty_plan(obs)
+        in_domain = np.zeros((obs.n_regions, obs.n_products), dtype=bool)
         for region, products in self.priorities.items():
             in_domain[region, products] = True
         has_money = budget > 0
         plan.subsidy_rate[in_domain & has_money[:, None]] = self.config.subsidy_rate
-        research = model.research
-        priority_near = (model.product_space.proximity[:, :] >= DOMAIN_PROXIMITY)
-        body_in_domain = np.zeros(research.n_bodies, dtype=bool)
+        body_region, body_domain = obs.research_region, obs.research_domain
+        priority_near = obs.product_space.proximity >= DOMAIN_PROXIMITY
+        body_in_domain = np.zeros(obs.n_bodies, dtype=bool)
         for region, products in self.priorities.items():
-            mine = research.region == region
-            near = priority_near[np.ix_(research.domain[mine], products)].any(axis=1)
-            near |= np.isin(research.domain[mine], products)
+            mine = body_region == region
+            near = priority_near[np.ix_(body_domain[mine], products)].any(axis=1)
+            near |= np.isin(body_domain[mine], products)
             body_in_domain[np.flatnonzero(mine)[near]] = True
         plan.research_funding = share_among(
-            self.config.research_share * budget, research.region, body_in_domain,
-            model.n_regions,
+            self.config.research_share * budget, body_region, body_in_domain, obs.n_regions,
         )
         plan.priorities = self.priorities
         return plan
 
-    def observe(self, model: S3Model, outcome: StepOutcome) -> None:
+    def observe(self, outcome: StepOutcome) -> None:
         """Count entries per (region, product) for monitoring."""
         np.add.at(self._entries_since_revision, (outcome.entry_region, outcome.entry_product), 1)
 
-    def _revise(self, model: S3Model) -> None:
-        n_regions, n_products = model.n_regions, model.n_products
-        noise = model.streams.policy.standard_normal((n_regions, n_products))
-        informants = model.informants(INFORMANT_PROXIMITY)
+    def _revise(self, obs: Observation) -> None:
+        n_regions, n_products = obs.n_regions, obs.n_products
+        noise = obs.rng.standard_normal((n_regions, n_products))
+        informants = obs.informants(INFORMANT_PROXIMITY)
         popularity = np.zeros((n_regions, n_products))
         counts = np.zeros(n_products)
         for products in self.priorities.values():
@@ -98,16 +92,16 @@ class SmartSpecialisation(Policy):
             if region in self.priorities:
                 own[self.priorities[region]] = 1
             popularity[region] = (counts - own) / max(1, n_regions - 1)
-        ps = model.product_space
+        ps = obs.product_space
         inputs = SelectionInputs(
-            density=model.density,
-            presence=model.presence,
-            output=model.output_matrix,
-            cog=complexity_outlook_gain(model.presence, ps.proximity, ps.pci),
+            density=obs.density,
+            presence=obs.presence,
+            output=obs.output,
+            cog=complexity_outlook_gain(obs.presence, ps.proximity, ps.pci),
             pci=ps.pci,
-            growth=model.market.smoothed_growth,
+            growth=obs.growth,
             informants=informants,
-            suitability=model.suitability,
+            suitability=obs.suitability,
             popularity=popularity,
             noise=noise,
         )

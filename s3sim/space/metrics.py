@@ -46,8 +46,10 @@ __all__ = [
     "presence",
     "proximity",
     "rca",
+    "related_mask",
     "relatedness_complexity_quadrant",
     "ubiquity",
+    "zscore",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -523,6 +525,49 @@ def relatedness_complexity_quadrant(
 
 OPPORTUNITY_WEIGHTS: tuple[float, float, float] = (0.5, 0.25, 0.25)
 """Default weights of density, PCI and COG in :func:`opportunity_score`."""
+
+
+def zscore(x: ArrayLike) -> FloatArray:
+    """Standardise along the last axis: ``(x - mean) / sd`` (population sd; sd 0 -> 0).
+
+    The one z-score of the package (priority scores, market signal, ``z(PCI)``).
+
+    Examples
+    --------
+    >>> zscore([1.0, 2.0, 3.0]).round(4).tolist()
+    [-1.2247, 0.0, 1.2247]
+    >>> zscore([[5.0, 5.0], [0.0, 2.0]]).tolist()
+    [[0.0, 0.0], [-1.0, 1.0]]
+    """
+    x = np.asarray(x, dtype=float)
+    mean = x.mean(axis=-1, keepdims=True)
+    sd = x.std(axis=-1, keepdims=True)
+    return np.divide(x - mean, sd, out=np.zeros_like(x), where=sd > 0)
+
+
+def related_mask(density: ArrayLike, presence: ArrayLike) -> NDArray[np.bool_]:
+    """Pairs whose density is above the location's median density among absent products.
+
+    An entry into such a product counts as *related*: the split Balland et al. (2019)
+    [5]_ use for the relatedness axis of their quadrants. A location with no absent
+    product has no related pair.
+
+    Examples
+    --------
+    >>> d = np.array([[0.1, 0.2, 0.3, 0.9]])
+    >>> related_mask(d, np.array([[False, False, False, True]])).tolist()
+    [[False, False, True, True]]
+    """
+    density = np.asarray(density, dtype=float)
+    absent = ~np.asarray(presence, dtype=bool)
+    n_absent = absent.sum(axis=1)
+    # median of the absent cells per row: sort with present cells pushed to +inf
+    ranked = np.sort(np.where(absent, density, np.inf), axis=1)
+    rows = np.arange(density.shape[0])
+    lo = ranked[rows, np.maximum((n_absent - 1) // 2, 0)]
+    hi = ranked[rows, np.maximum(n_absent // 2, 0)]
+    median = np.where(n_absent > 0, 0.5 * (lo + hi), np.inf)
+    return density > median[:, None]
 
 
 def _zscore_rows(values: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:

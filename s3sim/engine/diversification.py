@@ -1,0 +1,216 @@
+"""Diversification: attempts, subsidy granting, success, and state-led ventures.
+
+Every function takes what it reads and returns what it produces; none changes the
+state. Equations and sources: ``docs/model.md`` (Sub-models: diversification).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from s3sim.engine.draws import YearDraws
+from s3sim.engine.sampling import row_cdf, sample_kernel_rows, sample_rows, sample_subsidised
+from s3sim.engine.state import EconomyState
+
+__all__ = ["ENTRANT_ATTEMPT_PROBABILITY", "Attempts", "attempts", "grant_subsidies",
+           "successes", "ventures"]
+
+ENTRANT_ATTEMPT_PROBABILITY = 0.5
+"""Probability that a potential local entrepreneur attempts to start a firm in a year."""
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """Diversification attempts of one year (n attempts, parallel arrays).
+
+    Attributes
+    ----------
+    region, product : ndarray of int64
+        Where the attempt happens and the product it targets.
+    cost : ndarray
+        Cost of the attempt (``attempt_cost`` x firm size for incumbents).
+    u_success : ndarray
+        Uniform compared with the success probability.
+    order : ndarray
+        Uniform giving the attempt's place in the region's subsidy queue.
+    induced : ndarray of bool
+        The attempt exists only because a subsidy is on offer.
+    """
+
+    region: np.ndarray
+    product: np.ndarray
+    cost: np.ndarray
+    u_success: np.ndarray
+    order: np.ndarray
+    induced: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.region.size)
+
+    def subset(self, keep: np.ndarray) -> Attempts:
+        """The attempts selected by a boolean mask or index array."""
+        return Attempts(self.region[keep], self.product[keep], self.cost[keep],
+                        self.u_success[keep], self.order[keep], self.induced[keep])
+
+    @staticmethod
+    def concat(parts: list[tuple]) -> Attempts:
+        """Stack ``(region, product, cost, u_success, order, induced)`` groups."""
+        return Attempts(
+            region=np.concatenate([p[0] for p in parts]).astype(np.int64),
+            product=np.concatenate([p[1] for p in parts]).astype(np.int64),
+            cost=np.concatenate([p[2] for p in parts]),
+            u_success=np.concatenate([p[3] for p in parts]),
+            order=np.concatenate([p[4] for p in parts]),
+            induced=np.concatenate([np.full(len(p[0]), p[5]) for p in parts]),
+        )
+
+
+def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attempts:
+    """Diversification attempts of incumbents and local entrepreneurs this year.
+
+    *Natural* attempts are those firms make without any policy: the same draws,
+    targets and decisions as in the baseline run on the same seed. A subsidy on
+    offer (``sigma``, R x P) adds *induced* attempts, towards subsidised targets only,
+    in proportion to how much of a firm's kernel is subsidised (``attempt_response``).
+
+    An incumbent attempts with probability ``attempt_rate * min(1, size) * exp(-c T_r)``
+    (``T_r`` labour tightness, ``c`` ``entry_congestion``) and draws its target with
+    weight ``K_pq = phi_pq^a exp(b s_q)`` (``a`` ``target_relatedness``, ``b``
+    ``target_market``, ``s`` the market signal); an entrepreneur with probability
+    ``0.5 exp(-c T_r)`` and weight ``(d_rq + 0.01)^a exp(b s_q)``.
+    """
+    cfg, lam = state.config, state.policy_config.attempt_response
+    f, n_p = state.firms, state.n_products
+    density = state.measured.density
+    er_all = state.entrant_region
+    ue = draws.entrant
+
+    market = np.exp(cfg.target_market * state.market.signal())
+    base = state.space.target_kernel  # the kernel K_pq is base[p, q] * market[q]
+    deterrence = np.exp(-cfg.entry_congestion * state.labour_tightness())
+    rate = np.where(f.alive, cfg.attempt_rate * np.minimum(f.size, 1.0), 0.0)
+    rate *= deterrence[f.region]
+    e_weights = (density + 0.01) ** cfg.target_relatedness * market[None, :]
+
+    nat = np.flatnonzero(draws.attempt < rate)
+    nat_target = sample_kernel_rows(base, market, f.product[nat], draws.target[nat])
+    e_prob = ENTRANT_ATTEMPT_PROBABILITY * deterrence[er_all]
+    e_nat = np.flatnonzero(ue[0] < e_prob)
+    e_target = sample_rows(row_cdf(e_weights), er_all[e_nat], ue[1][e_nat], n_p)
+    parts = [
+        (f.region[nat], nat_target, cfg.attempt_cost * f.size[nat], draws.success[nat],
+         draws.order[nat], False),
+        (er_all[e_nat], e_target, np.full(e_nat.size, cfg.attempt_cost), ue[2][e_nat],
+         ue[3][e_nat], False),
+    ]
+    if sigma.any():
+        live = np.flatnonzero(f.alive)
+        exposure = (base @ (market[:, None] * sigma.T)) / np.maximum(
+            base @ market, 1e-300)[:, None]
+        share = exposure[f.product[live], f.region[live]]
+        ind = live[draws.induce[live] < rate[live] * lam * share]
+        ind_target = sample_subsidised(base, market, sigma, f.product[ind], f.region[ind],
+                                       draws.induced_target[ind])
+        e_exposure = (e_weights * sigma).sum(axis=1) / e_weights.sum(axis=1)
+        e_ind = np.flatnonzero(ue[4] < e_prob * lam * e_exposure[er_all])
+        e_ind_target = sample_rows(row_cdf(e_weights * sigma), er_all[e_ind], ue[5][e_ind], n_p)
+        parts += [
+            (f.region[ind], ind_target, cfg.attempt_cost * f.size[ind], draws.success[ind],
+             draws.order[ind], True),
+            (er_all[e_ind], e_ind_target, np.full(e_ind.size, cfg.attempt_cost),
+             ue[2][e_ind], ue[3][e_ind], True),
+        ]
+    return Attempts.concat(parts)
+
+
+def grant_subsidies(att: Attempts, sigma: np.ndarray, remaining: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Co-finance attempts in a random order while each region's budget lasts.
+
+    Each region's attempts queue by their ``order`` draw; an attempt's request is
+    ``sigma_rq * cost``; requests are granted first come, first served until the next
+    one would exceed the region's ``remaining`` money.
+
+    Returns
+    -------
+    granted_rate : ndarray (n,)
+        The co-financing rate each attempt received (0 if none).
+    spent : ndarray (R,)
+    """
+    n_regions = remaining.size
+    region = att.region
+    rate = sigma[region, att.product]
+    request = rate * att.cost
+    granted_rate = np.zeros(region.size)
+    if not request.any():
+        return granted_rate, np.zeros(n_regions)
+    order = np.lexsort((att.order, region))
+    req_sorted = request[order]
+    reg_sorted = region[order]
+    cum = np.cumsum(req_sorted)
+    group_start = np.searchsorted(reg_sorted, np.arange(n_regions))
+    offset = np.concatenate([[0.0], cum])[group_start]
+    within = cum - offset[reg_sorted]
+    # cumulative requests only grow, so after the first request that does not fit,
+    # none of the region's later requests fits either: first come, first served
+    ok = (req_sorted > 0) & (within <= remaining[reg_sorted] + 1e-12)
+    granted_sorted = np.where(ok, req_sorted, 0.0)
+    spent = np.bincount(reg_sorted, weights=granted_sorted, minlength=n_regions)
+    granted_rate[order[ok]] = rate[order[ok]]
+    return granted_rate, spent
+
+
+def successes(state: EconomyState, region: np.ndarray, product: np.ndarray,
+              u_success: np.ndarray, granted_rate: np.ndarray,
+              absorbed: np.ndarray) -> np.ndarray:
+    """Success of each attempt: ``u < logistic(logit)``.
+
+    ``logit = b0 + b_d d_rq + b_k K_rq - b_c z(PCI_q) + xi_rq + b_s sigma``
+    (``success_base``, ``success_density``, ``success_knowledge`` on absorbed
+    knowledge, ``success_complexity``, latent suitability, ``success_subsidy`` on the
+    granted co-financing rate).
+    """
+    cfg = state.config
+    r, q = region, product
+    logit = (cfg.success_base + cfg.success_density * state.measured.density[r, q]
+             + cfg.success_knowledge * absorbed[r, q]
+             - cfg.success_complexity * state.space.pci_z[q]
+             + state.suitability[r, q]
+             + cfg.success_subsidy * granted_rate)
+    return u_success < 0.5 * (1.0 + np.tanh(0.5 * logit))
+
+
+def ventures(state: EconomyState, weights: np.ndarray | None, money: np.ndarray,
+             absorbed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """State-led ventures: money left after subsidies builds plants in target products.
+
+    Each venture costs ``venture_cost``; its target is drawn with the plan's
+    ``venture_weights`` and it succeeds with the same law as a private attempt, fully
+    publicly financed (subsidy rate 1). Draws: two uniforms per venture from the
+    policy stream.
+
+    Returns
+    -------
+    region, product : ndarray
+        Successful ventures: new firms whose yearly output equals the venture's cost
+        (a capital-output ratio of one).
+    spent : ndarray (R,)
+    """
+    n_regions = state.n_regions
+    empty = np.empty(0, dtype=np.int64)
+    spent = np.zeros(n_regions)
+    if weights is None or not weights.any():
+        return empty, empty, spent
+    cost = state.policy_config.venture_cost
+    has_target = weights.sum(axis=1) > 0
+    count = np.where(has_target, np.floor(np.maximum(money, 0.0) / cost + 1e-9), 0)
+    count = count.astype(np.int64)
+    region = np.repeat(np.arange(n_regions), count)
+    if region.size == 0:
+        return empty, empty, spent
+    u = state.streams.policy.random((2, region.size))
+    product = sample_rows(row_cdf(weights), region, u[0], state.n_products).astype(np.int64)
+    success = successes(state, region, product, u[1], np.ones(region.size), absorbed)
+    return region[success], product[success], (count * cost).astype(float)

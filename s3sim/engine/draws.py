@@ -1,0 +1,56 @@
+"""The year's random numbers, drawn up front and passed explicitly to the sub-models.
+
+Draws are fixed-size single-precision arrays, one value per firm slot (or per
+potential entrepreneur) whatever happens: a policy that changes which firms attempt
+or succeed never shifts anybody's numbers (common random numbers). Draw order within
+the ``firms`` stream: six uniforms per slot (attempt, target, success, queue order,
+induced attempt, induced target), one exit uniform, one growth normal; within the
+``entrants`` stream: six uniforms per potential entrepreneur.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from s3sim.engine.rng import RandomStreams
+
+__all__ = ["YearDraws", "draw_year"]
+
+
+@dataclass(frozen=True)
+class YearDraws:
+    """Random numbers of one year (float32; per slot of capacity C or entrepreneur N).
+
+    Attributes
+    ----------
+    attempt, target, success, order, induce, induced_target : ndarray (C,)
+        Uniforms of incumbent firms.
+    exit : ndarray (C,)
+        Uniform compared with the exit hazard.
+    growth : ndarray (C,)
+        Standard-normal growth shock.
+    entrant : ndarray (6, N)
+        Uniforms of potential entrepreneurs, rows as for incumbents (attempt, target,
+        success, order, induce, induced target).
+    """
+
+    attempt: np.ndarray
+    target: np.ndarray
+    success: np.ndarray
+    order: np.ndarray
+    induce: np.ndarray
+    induced_target: np.ndarray
+    exit: np.ndarray
+    growth: np.ndarray
+    entrant: np.ndarray
+
+
+def draw_year(streams: RandomStreams, capacity: int, n_entrants: int) -> YearDraws:
+    """Draw the year's firm and entrepreneur numbers (see the module docstring)."""
+    firm = streams.firms.random((6, capacity), dtype=np.float32)
+    exit_u = streams.firms.random(capacity, dtype=np.float32)
+    growth = streams.firms.standard_normal(capacity, dtype=np.float32)
+    entrant = streams.entrants.random((6, n_entrants), dtype=np.float32)
+    return YearDraws(*firm, exit=exit_u, growth=growth, entrant=entrant)

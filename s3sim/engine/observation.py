@@ -1,0 +1,138 @@
+"""What a policy sees and what it decides: :class:`Observation` in, :class:`PolicyPlan` out.
+
+The engine builds a read-only :class:`Observation` of the economy at the start of each
+year (after the world market has moved); a policy instrument
+(:mod:`s3sim.policies`) answers with a :class:`PolicyPlan`; :func:`s3sim.engine.step.step`
+executes it. Policies never touch the engine's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from s3sim.engine.state import EconomyState
+from s3sim.space.product_space import ProductSpace
+
+__all__ = ["Observation", "PolicyPlan", "StepOutcome", "informants", "observe"]
+
+
+@dataclass
+class PolicyPlan:
+    """What a policy offers in one year.
+
+    Attributes
+    ----------
+    subsidy_rate : ndarray (R, P)
+        Share of an attempt's cost co-financed for attempts into (region, product).
+    research_funding : ndarray (B,)
+        Funding per research body; per region it must not exceed the region's budget.
+    priorities : dict[int, ndarray]
+        Priority products per region (empty arrays for instruments without priorities).
+    venture_weights : ndarray (R, P) or None
+        If given, money left after subsidies builds state-led ventures (``venture_cost``
+        each) in products drawn with these weights.
+    """
+
+    subsidy_rate: np.ndarray
+    research_funding: np.ndarray
+    priorities: dict[int, np.ndarray] = field(default_factory=dict)
+    venture_weights: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What happened in a year, reported to the policy after the firms acted.
+
+    Attributes
+    ----------
+    entry_region, entry_product : ndarray of int
+        (region, product) of every successful diversification or entrant this year.
+    entry_subsidised : ndarray of bool
+        Whether each of those entries was subsidised.
+    """
+
+    entry_region: np.ndarray
+    entry_product: np.ndarray
+    entry_subsidised: np.ndarray
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    view = np.asarray(x).view()
+    view.flags.writeable = False
+    return view
+
+
+def informants(state: EconomyState, min_proximity: float) -> np.ndarray:
+    """Local informants per region and product for an entrepreneurial discovery.
+
+    Informants are the firms and research bodies of a region active in a product
+    within ``min_proximity`` of the product (or in the product itself):
+    ``I_rp = sum_q (firms_rq + bodies_rq) [phi_qp >= min_proximity or q = p]``.
+    """
+    near = (state.space.proximity >= min_proximity).astype(float)
+    np.fill_diagonal(near, 1.0)
+    active = state.firms.count_matrix(state.n_regions, state.n_products)
+    np.add.at(active, (state.research.region, state.research.domain), 1.0)
+    return active @ near
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A read-only view of the economy for a policy, at the start of year ``step``.
+
+    Attributes
+    ----------
+    step : int
+        The year being planned (1 for the first year; 0 at construction).
+    n_regions, n_products, n_bodies : int
+    product_space : ProductSpace
+    pci : ndarray (P,)
+    density, presence, output, rca : ndarray (R, P)
+        As measured at the end of the previous year.
+    growth : ndarray (P,)
+        Smoothed world-demand growth (the market signal an entrepreneur knows).
+    suitability : ndarray (R, P)
+        Latent suitability (only an entrepreneurial discovery may reveal it).
+    research_region, research_domain : ndarray of int (B,)
+        Home region and knowledge domain of each research body.
+    rng : numpy.random.Generator
+        The policy's own random stream (noisy signals).
+    """
+
+    step: int
+    n_regions: int
+    n_products: int
+    n_bodies: int
+    product_space: ProductSpace
+    pci: np.ndarray
+    density: np.ndarray
+    presence: np.ndarray
+    output: np.ndarray
+    rca: np.ndarray
+    growth: np.ndarray
+    suitability: np.ndarray
+    research_region: np.ndarray
+    research_domain: np.ndarray
+    rng: np.random.Generator
+    _state: EconomyState = field(repr=False, compare=False)
+
+    def informants(self, min_proximity: float) -> np.ndarray:
+        """Informants per (region, product) (see :func:`informants`)."""
+        return informants(self._state, min_proximity)
+
+
+def observe(state: EconomyState) -> Observation:
+    """The policy's read-only view of ``state``."""
+    m = state.measured
+    return Observation(
+        step=state.step, n_regions=state.n_regions, n_products=state.n_products,
+        n_bodies=state.research.n_bodies, product_space=state.product_space,
+        pci=state.space.pci, density=_frozen(m.density), presence=_frozen(m.presence),
+        output=_frozen(m.output), rca=_frozen(m.rca),
+        growth=_frozen(state.market.smoothed_growth), suitability=_frozen(state.suitability),
+        research_region=_frozen(state.research.region),
+        research_domain=_frozen(state.research.domain), rng=state.streams.policy,
+        _state=state,
+    )

@@ -1,0 +1,141 @@
+"""One year of the economy: :func:`start_year`, then the policy plans, then :func:`step`.
+
+Flow of a year (``docs/architecture.md``):
+
+1. :func:`start_year`: the world market moves and the year counter advances; the
+   policy gets an :class:`~s3sim.engine.observation.Observation`.
+2. :func:`step` executes the policy's plan:
+   research bodies are funded and spill knowledge over (absorbed where density is
+   high enough); the year's draws are made (:func:`~s3sim.engine.draws.draw_year`);
+   attempts (:func:`~s3sim.engine.diversification.attempts`), subsidies
+   (:func:`~s3sim.engine.diversification.grant_subsidies`), success
+   (:func:`~s3sim.engine.diversification.successes`), ventures
+   (:func:`~s3sim.engine.diversification.ventures`); incumbents grow and exit
+   (:func:`~s3sim.engine.growth.grow_and_exit`); successful attempts become firms;
+   the regions are measured (:func:`~s3sim.engine.measure.measure`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from s3sim.engine.diversification import attempts, grant_subsidies, successes, ventures
+from s3sim.engine.draws import YearDraws, draw_year
+from s3sim.engine.growth import grow_and_exit
+from s3sim.engine.measure import measure
+from s3sim.engine.observation import Observation, PolicyPlan, observe
+from s3sim.engine.state import EconomyState
+
+__all__ = ["StepResult", "start_year", "step"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one year changed.
+
+    Attributes
+    ----------
+    step : int
+    gained, lost : ndarray of bool (R, P)
+        Pairs that gained / lost RCA >= 1 this year.
+    density_before, presence_before : ndarray (R, P)
+        Density and presence at the start of the year.
+    entry_region, entry_product : ndarray of int
+        New firms (successful attempts, then ventures).
+    entry_subsidised : ndarray of bool
+    entry_slots : ndarray of int
+        Slots the new firms took.
+    exit_region, exit_slots : ndarray of int
+        Firms that exited (their slots are freed).
+    research_spent, subsidy_spent : ndarray (R,)
+        Money spent on research funding and on subsidies plus ventures.
+    n_attempts : int
+        Attempts made (natural and funded induced ones).
+    draws : YearDraws
+        The year's firm and entrepreneur draws.
+    """
+
+    step: int
+    gained: np.ndarray
+    lost: np.ndarray
+    density_before: np.ndarray
+    presence_before: np.ndarray
+    entry_region: np.ndarray
+    entry_product: np.ndarray
+    entry_subsidised: np.ndarray
+    entry_slots: np.ndarray
+    exit_region: np.ndarray
+    exit_slots: np.ndarray
+    research_spent: np.ndarray
+    subsidy_spent: np.ndarray
+    n_attempts: int
+    draws: YearDraws
+
+    @property
+    def budget_spent(self) -> np.ndarray:
+        """Total spending per region."""
+        return self.research_spent + self.subsidy_spent
+
+
+def start_year(state: EconomyState) -> Observation:
+    """Advance the year counter and the world market; return the policy's view."""
+    state.step += 1
+    state.market.step()
+    return observe(state)
+
+
+def _fund_research(state: EconomyState, funding: np.ndarray, name: str) -> np.ndarray:
+    spent = np.bincount(state.research.region, weights=funding, minlength=state.n_regions)
+    if np.any(spent > state.budget * (1 + 1e-9) + 1e-12):
+        raise RuntimeError(f"policy {name!r} overspent on research funding")
+    state.research.step(funding)
+    return spent
+
+
+def step(state: EconomyState, plan: PolicyPlan, policy_name: str = "policy") -> StepResult:
+    """Execute ``plan`` for the year opened by :func:`start_year`; update ``state``."""
+    cfg = state.config
+    research_spent = _fund_research(state, plan.research_funding, policy_name)
+    spill = state.research.spillovers(state.space.proximity, state.n_regions)
+    before = state.measured
+    absorbed = spill * (before.density >= state.absorb_threshold[:, None])
+
+    sigma = np.clip(plan.subsidy_rate, 0.0, 1.0)
+    draws = draw_year(state.streams, state.firms.capacity, state.entrant_region.size)
+    att = attempts(state, sigma, draws)
+    remaining = state.budget - research_spent
+    granted, subsidy_spent = grant_subsidies(att, sigma, remaining)
+    funded = ~att.induced | (granted > 0)  # induced attempts happen only if paid for
+    att, granted = att.subset(funded), granted[funded]
+    success = successes(state, att.region, att.product, att.u_success, granted, absorbed)
+    v_region, v_product, venture_spent = ventures(
+        state, plan.venture_weights, remaining - subsidy_spent, absorbed)
+
+    grown = grow_and_exit(state, draws)
+    firms = state.firms
+    firms.size[grown.slots] = grown.size
+    exit_slots = grown.slots[grown.exiting]
+    exit_region = firms.region[exit_slots].astype(np.int64)  # before entrants reuse slots
+    firms.remove(exit_slots)
+    state.labour_force = grown.labour_force
+
+    new_region = np.concatenate([att.region[success], v_region])
+    new_product = np.concatenate([att.product[success], v_product])
+    new_subsidised = np.concatenate([granted[success] > 0, np.ones(v_region.size, dtype=bool)])
+    sizes = np.concatenate([np.full(int(success.sum()), cfg.entry_size),
+                            np.full(v_region.size, state.policy_config.venture_cost)])
+    slots = firms.add(new_region, new_product, sizes, state.step, new_subsidised)
+
+    state.measured = measure(firms, state.market.demand * state.world_scale, state.space,
+                             state.n_regions)
+    after = state.measured.presence
+    return StepResult(
+        step=state.step, gained=after & ~before.presence, lost=before.presence & ~after,
+        density_before=before.density, presence_before=before.presence,
+        entry_region=new_region, entry_product=new_product, entry_subsidised=new_subsidised,
+        entry_slots=slots, exit_region=exit_region,
+        exit_slots=exit_slots, research_spent=research_spent,
+        subsidy_spent=subsidy_spent + venture_spent, n_attempts=len(att), draws=draws,
+    )
