@@ -10,9 +10,9 @@ from s3sim.config import POLICY_NAMES, ConfigError, PolicyConfig
 from s3sim.experiments.evaluation import EFFECT_COLUMNS, paired_effects, summarize_effects
 from s3sim.experiments.simulation import run_simulation
 from s3sim.model import S3Model
-from s3sim.recorder import related_mask
 from s3sim.scenarios import get_scenario
 from s3sim.space.metrics import density as density_fn
+from s3sim.space.metrics import related_mask
 
 SMALL = get_scenario("synthetic_small").replace(steps=12)
 SEEDS = (1, 2, 3)

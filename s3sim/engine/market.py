@@ -12,15 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from s3sim.config import ModelConfig
+from s3sim.space.metrics import zscore
 
 __all__ = ["WorldMarket"]
 
 _SMOOTHING = 1.0 - 0.5 ** (1.0 / 3.0)  # exponential smoothing with a 3-year half-life
-
-
-def _zscore(x: np.ndarray) -> np.ndarray:
-    sd = x.std()
-    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
 
 
 class WorldMarket:
@@ -56,7 +52,7 @@ class WorldMarket:
         self.log_demand = np.log(demand)
         self.trend = (
             config.demand_growth_mean
-            + config.demand_growth_pci * _zscore(np.asarray(pci, dtype=float))
+            + config.demand_growth_pci * zscore(np.asarray(pci, dtype=float))
             + config.demand_growth_sd * rng.standard_normal(demand.size)
         )
         self.growth = self.trend.copy()
@@ -82,4 +78,4 @@ class WorldMarket:
         ``s_p = 0.5 z(log D_p) + 0.5 z(smoothed growth_p)``: firms look at both the size
         and the recent growth of a market (smoothed with a 3-year half-life).
         """
-        return 0.5 * _zscore(self.log_demand) + 0.5 * _zscore(self.smoothed_growth)
+        return 0.5 * zscore(self.log_demand) + 0.5 * zscore(self.smoothed_growth)

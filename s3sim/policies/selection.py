@@ -39,8 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from s3sim.config import PolicyConfig
+from s3sim.space.metrics import related_mask, zscore
 
-__all__ = ["SelectionInputs", "priority_scores", "zscore_rows"]
+__all__ = ["SelectionInputs", "priority_scores"]
 
 _NOVELTY_PENALTY = 3.0
 _QUADRANT_BONUS = 10.0
@@ -62,32 +63,20 @@ class SelectionInputs:
     suitability: np.ndarray | None = None
 
 
-def zscore_rows(x: np.ndarray) -> np.ndarray:
-    """Standardise each row (a constant row becomes zeros)."""
-    x = np.asarray(x, dtype=float)
-    mean = x.mean(axis=-1, keepdims=True)
-    sd = x.std(axis=-1, keepdims=True)
-    return np.divide(x - mean, sd, out=np.zeros_like(x), where=sd > 0)
-
-
 def _truth(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray:
-    n_regions = inputs.density.shape[0]
-    z_d = zscore_rows(inputs.density)
-    z_c = np.broadcast_to(zscore_rows(inputs.pci[None, :]), z_d.shape)
-    z_g = zscore_rows(inputs.cog)
+    z_d = zscore(inputs.density)
+    z_c = np.broadcast_to(zscore(inputs.pci[None, :]), z_d.shape)
+    z_g = zscore(inputs.cog)
     rule = config.selection_rule
     if rule == "edp":
-        z_m = np.broadcast_to(zscore_rows(inputs.growth[None, :]), z_d.shape)
+        z_m = np.broadcast_to(zscore(inputs.growth[None, :]), z_d.shape)
         score = (config.weight_density * z_d + config.weight_complexity * z_c
                  + config.weight_growth * z_m + config.weight_cog * z_g)
         if inputs.suitability is not None and config.weight_discovery > 0:
-            score = score + config.weight_discovery * zscore_rows(inputs.suitability)
+            score = score + config.weight_discovery * zscore(inputs.suitability)
         return score
     if rule == "balland_quadrant":
-        absent = ~inputs.presence
-        med_d = np.array([np.median(inputs.density[r, absent[r]]) if absent[r].any() else 0.0
-                          for r in range(n_regions)])
-        high_d = inputs.density > med_d[:, None]
+        high_d = related_mask(inputs.density, inputs.presence)
         high_c = inputs.pci[None, :] > np.median(inputs.pci)
         return z_d + z_c + _QUADRANT_BONUS * (high_d & high_c)
     if rule == "atlas_score":
@@ -120,9 +109,9 @@ def priority_scores(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray
     score = score + noise_sd * inputs.noise
     c = config.capture
     if c > 0:
-        score = (1.0 - c) * score + c * zscore_rows(np.log1p(inputs.output))
+        score = (1.0 - c) * score + c * zscore(np.log1p(inputs.output))
     score = score - _NOVELTY_PENALTY * (1.0 - c) * inputs.presence
     h = config.herding
     if h > 0:
-        score = (1.0 - h) * score + h * zscore_rows(inputs.popularity)
+        score = (1.0 - h) * score + h * zscore(inputs.popularity)
     return score

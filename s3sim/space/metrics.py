@@ -422,9 +422,7 @@ def coi(M: ArrayLike, phi: ArrayLike, pci: ArrayLike) -> FloatArray:
     loc_ok = m.sum(axis=1) > 0
     out = np.full(m.shape[0], np.nan)
     if loc_ok.any():
-        v = raw[loc_ok]
-        sd = v.std()
-        out[loc_ok] = (v - v.mean()) / sd if sd > 0 else 0.0
+        out[loc_ok] = zscore(raw[loc_ok])
     return out
 
 
@@ -511,11 +509,8 @@ def relatedness_complexity_quadrant(
     d = _as_matrix(density, "density")
     p = np.asarray(pci, dtype=np.float64)
     absent = np.ones_like(d, dtype=bool) if M is None else _as_matrix(M, "M") == 0
-    masked = np.where(absent, d, np.nan)
-    all_present = ~absent.any(axis=1)
-    masked[all_present] = d[all_present]
-    med_d = np.nanmedian(masked, axis=1)[:, np.newaxis]
-    high_rel = d > med_d
+    all_present = ~absent.any(axis=1)  # no absent product: split on all products
+    high_rel = related_mask(d, ~absent & ~all_present[:, None])
     finite = np.isfinite(p)
     med_p = np.median(p[finite]) if finite.any() else 0.0
     high_cx = np.broadcast_to(finite & (np.where(finite, p, -np.inf) > med_p), d.shape)
