@@ -3,9 +3,12 @@
 The economy lives in an :class:`~s3sim.engine.state.EconomyState` of numpy arrays and
 advances one year per :meth:`S3Model.step` through :func:`s3sim.engine.step.step`.
 This class adds what Mesa users expect: a ``mesa.Model`` with ``Firm`` and
-``ResearchBody`` agents (created and removed from each year's
-:class:`~s3sim.engine.step.StepResult`, or on demand), a product-space ``Network``, the
-recorder's tables, and inspection queries. The model is described, equation by
+``ResearchBody`` agents, a product-space ``Network``, the recorder's tables, and
+inspection queries. Firm agents are views on firm slots, materialised lazily: whenever
+``model.agents``, ``agents_by_type``, ``agent_types``, ``firms_in`` or ``firm_agent`` is
+read, agents of firms that exited since are removed and (with ``agent_objects="all"``)
+every living firm gets its agent, so users always see one agent per living firm while
+a run that nobody inspects pays no per-agent Mesa bookkeeping. The model is described, equation by
 equation, in ``docs/model.md``; the code layout in ``docs/architecture.md``.
 """
 
@@ -88,8 +91,8 @@ class S3Model(mesa.Model):
         super().__init__(rng=self.state.streams.seed)
         self.seed = self.state.streams.seed
         self._space = None
-        self._firm_agents = np.empty(self.firms.capacity, dtype=object)
-        self._sync_agents(np.flatnonzero(self.firms.alive), np.empty(0, dtype=np.int64))
+        self._firm_agents = np.empty(0, dtype=object)  # slot -> Firm agent or None
+        self._agent_born = np.empty(0, dtype=np.int32)  # the agent's firm's entry year
         self.research_agents = [ResearchBody(self, j) for j in range(self.research.n_bodies)]
         self.recorder = Recorder(self.state, self.policy.name)
         self.policy.reset(observe(self.state))
@@ -115,7 +118,6 @@ class S3Model(mesa.Model):
             plan = self.policy.plan(obs, self.state.budget.copy())
             self.priorities = {r: np.asarray(p, dtype=int) for r, p in plan.priorities.items()}
             result = step(self.state, plan, self.policy.name)
-            self._sync_agents(result.entry_slots, result.exit_slots)
             self.last_result = result
             self.last_entries = np.argwhere(result.gained)
             self.recorder.record_step(result, self.priorities)
@@ -128,19 +130,43 @@ class S3Model(mesa.Model):
             self.step()
         return self
 
-    def _sync_agents(self, entered: np.ndarray, exited: np.ndarray) -> None:
-        """Remove the agents of exited firms; create agents for entrants (unless on demand)."""
-        agents = self._firm_agents
-        for slot in exited[np.not_equal(agents[exited], None)].tolist():
-            agents[slot].remove()
-        agents[exited] = None
-        if agents.size < self.firms.capacity:
-            grown = np.empty(self.firms.capacity, dtype=object)
+    # ----------------------------------------------------------- Mesa agents
+    def _sync_agents(self) -> np.ndarray:
+        """Remove agents of exited firms; create the missing ones if ``agent_objects="all"``."""
+        f, agents = self.firms, self._firm_agents
+        if agents.size < f.capacity:
+            grown = np.empty(f.capacity, dtype=object)
             grown[: agents.size] = agents
             self._firm_agents = agents = grown
-        if self.config.agent_objects != "on_demand":
-            for slot in entered.tolist():
+            self._agent_born = np.resize(self._agent_born, f.capacity)
+        has = np.not_equal(agents, None)
+        stale = has & (~f.alive | (self._agent_born != f.born))  # exited (slot maybe reused)
+        for agent in agents[stale].tolist():
+            agent.remove()
+        agents[stale] = None
+        if self.config.agent_objects == "all":
+            for slot in np.flatnonzero(f.alive & (~has | stale)).tolist():
                 agents[slot] = Firm(self, slot)
+            self._agent_born[f.alive] = f.born[f.alive]
+        return agents
+
+    @property
+    def agents(self) -> Any:
+        """All Mesa agents: one ``Firm`` per living firm and every ``ResearchBody``."""
+        self._sync_agents()
+        return self._all_agents
+
+    @property
+    def agents_by_type(self) -> dict[type, Any]:
+        """Mesa's agent sets by type (``Firm``, ``ResearchBody``), up to date."""
+        self._sync_agents()
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent types present."""
+        self._sync_agents()
+        return list(self._agents_by_type.keys())
 
     # ---------------------------------------------------------------- queries
     @property
@@ -162,10 +188,11 @@ class S3Model(mesa.Model):
         """The Mesa agent of the living firm in ``slot`` (created now if on demand)."""
         if not self.firms.alive[slot]:
             raise KeyError(f"no living firm in slot {slot}")
-        agent = self._firm_agents[slot]
-        if agent is None:
-            agent = self._firm_agents[slot] = Firm(self, slot)
-        return agent
+        agents = self._sync_agents()
+        if agents[slot] is None:
+            agents[slot] = Firm(self, slot)
+            self._agent_born[slot] = self.firms.born[slot]
+        return agents[slot]
 
     def firms_in(self, region: int, product: int | None = None) -> list[Firm]:
         """Living firms of a region (optionally producing ``product``), as agents."""
@@ -173,6 +200,7 @@ class S3Model(mesa.Model):
         mask = f.alive & (f.region == region)
         if product is not None:
             mask &= f.product == product
+        self._sync_agents()
         return [self.firm_agent(s) for s in np.flatnonzero(mask)]
 
     def informants(self, min_proximity: float) -> np.ndarray:

@@ -1,0 +1,154 @@
+"""Benchmark the engine under its Mesa facade, beside a bare-numpy reference, in one run.
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_engine.py [--quick] [--profile]
+
+Measurements (issue 9 targets; one process):
+
+1. ``import s3sim.model`` time;
+2. default seed-run: Atlas HS92, 20 regions, 5,000 firms, 30 years,
+   ``smart_specialisation``: construction + run per seed once the product space (and
+   its derived arrays) are cached in the process; median over seeds;
+3. 100,000 initial firms, default configuration (``agent_objects="on_demand"`` and the
+   default ``"all"``), firm-steps per second once warm (step 1 excluded), beside a
+   bare-numpy run of similar dynamics (attempts with kernel-sampled targets, lognormal
+   growth, exit, entry into free slots, regional output) on the same machine;
+4. peak traced memory (tracemalloc) per living firm during the 100k run.
+
+A firm-step is one living firm for one year. ``--profile`` prints the top cProfile
+entries of the 100k on-demand run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+T0 = time.perf_counter()
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from s3sim.config import ModelConfig, PolicyConfig  # noqa: E402
+from s3sim.model import S3Model, build_product_space  # noqa: E402
+
+T_IMPORT = time.perf_counter() - T0
+SMART = PolicyConfig(name="smart_specialisation")
+
+
+def seed_run(seeds: int) -> dict[str, float]:
+    """Median construction + 30-year run of the default scenario under smart specialisation."""
+    config = ModelConfig(steps=30)
+    build_product_space("atlas")
+    S3Model(config, SMART, rng=0).run(1)  # warm the product-space caches
+    times = []
+    for seed in range(1, seeds + 1):
+        t = time.perf_counter()
+        S3Model(config, SMART, rng=seed).run()
+        times.append(time.perf_counter() - t)
+    return {"median_s": statistics.median(times), "min_s": min(times)}
+
+
+def large_run(steps: int, agent_objects: str, profile: bool = False) -> dict[str, float]:
+    """Firm-steps per second of 100k initial firms once warm (after step 1)."""
+    config = ModelConfig(n_firms=100_000, steps=steps, agent_objects=agent_objects)
+    model = S3Model(config, rng=0)
+    model.step()
+    prof = cProfile.Profile() if profile else None
+    firm_steps, t = 0, time.perf_counter()
+    if prof:
+        prof.enable()
+    for _ in range(steps - 1):
+        firm_steps += model.firms.n_alive
+        model.step()
+    elapsed = time.perf_counter() - t
+    if prof:
+        prof.disable()
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(18)
+        print(out.getvalue())
+    return {"rate": firm_steps / elapsed, "ms_per_step": 1e3 * elapsed / (steps - 1),
+            "firms_end": model.firms.n_alive}
+
+
+def bare_numpy(n_firms: int, steps: int, n_regions: int = 20) -> float:
+    """Firm-steps/s of a bare-numpy economy with the engine's main per-firm operations."""
+    rng = np.random.default_rng(0)
+    ps = build_product_space("atlas")
+    n_p = ps.n_products
+    kernel = np.asarray(ps.proximity, dtype=float) ** 2
+    np.fill_diagonal(kernel, 0.0)
+    cdf = np.cumsum(kernel, axis=1)
+    cdf = (cdf / cdf[:, -1:] + np.arange(n_p)[:, None]).ravel()
+    cap = 3 * n_firms
+    alive = np.zeros(cap, bool)
+    alive[:n_firms] = True
+    region = rng.integers(0, n_regions, cap).astype(np.int32)
+    product = rng.integers(0, n_p, cap).astype(np.int32)
+    size = np.where(alive, rng.lognormal(-0.5, 1.0, cap), 0.0)
+    firm_steps, t = 0, time.perf_counter()
+    for _ in range(steps):
+        live = np.flatnonzero(alive)
+        firm_steps += live.size
+        u = rng.random((3, live.size), dtype=np.float32)
+        att = live[u[0] < 0.1 * np.minimum(size[live], 1.0)]
+        target = np.searchsorted(cdf, product[att] + u[1][: att.size]) - product[att] * n_p
+        ok = u[2][: att.size] < 0.3
+        g = -0.02 - 0.05 * np.log(size[live]) + 0.2 * rng.standard_normal(live.size)
+        size[live] *= np.exp(g)
+        out = live[(size[live] < 0.1) | (u[2] < 0.05)]
+        alive[out], size[out] = False, 0.0
+        free = np.flatnonzero(~alive)[: int(ok.sum())]
+        alive[free], region[free] = True, region[att[ok]][: free.size]
+        product[free], size[free] = np.minimum(target[ok], n_p - 1)[: free.size], 0.3
+        np.bincount(region[live].astype(np.int64) * n_p + product[live], weights=size[live],
+                    minlength=n_regions * n_p)
+    return firm_steps / (time.perf_counter() - t)
+
+
+def memory_per_firm(steps: int) -> float:
+    """Peak traced bytes during a 100k on-demand run, per living firm at the peak."""
+    config = ModelConfig(n_firms=100_000, steps=steps, agent_objects="on_demand")
+    build_product_space("atlas")
+    tracemalloc.start()
+    model = S3Model(config, rng=0)
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    base_firms = model.firms.n_alive
+    peak_firms = base_firms
+    for _ in range(steps):
+        model.step()
+        peak_firms = max(peak_firms, model.firms.n_alive)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / peak_firms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer seeds and steps")
+    parser.add_argument("--profile", action="store_true", help="cProfile the 100k run")
+    args = parser.parse_args()
+    seeds, steps = (3, 6) if args.quick else (10, 15)
+    print(f"import s3sim.model: {T_IMPORT:.2f} s")
+    r = seed_run(seeds)
+    print(f"default seed-run (Atlas, 20 regions, 5,000 firms, 30 years, smart_specialisation;"
+          f" construction included): median {r['median_s']:.3f} s, best {r['min_s']:.3f} s")
+    bare = bare_numpy(100_000, steps)
+    print(f"bare numpy, 100k initial firms: {bare / 1e6:.1f} M firm-steps/s")
+    for agents in ("on_demand", "all"):
+        big = large_run(steps, agents, profile=args.profile and agents == "on_demand")
+        print(f"100k initial firms, agent_objects={agents}: {big['rate'] / 1e6:.2f} M "
+              f"firm-steps/s once warm ({big['ms_per_step']:.0f} ms/step, "
+              f"{big['firms_end']} firms at the end; 1/{bare / big['rate']:.0f} of bare numpy)")
+    print(f"peak traced memory per living firm (100k, on demand): "
+          f"{memory_per_firm(steps):.0f} B")
+
+
+if __name__ == "__main__":
+    main()
