@@ -68,7 +68,7 @@ class Recorder:
             mean_pci = np.where(diversity > 0,
                                 presence @ m.space.pci / np.maximum(diversity, 1), np.nan)
         try:
-            eci, _ = metrics.eci_pci(presence)
+            eci = metrics.eci(presence)
         except ValueError:  # fewer than two diversified regions: ECI undefined
             eci = np.full(n_r, np.nan)
         if result is None:

@@ -140,3 +140,25 @@ def test_step_accounts_for_every_firm() -> None:
                     state.n_regions)
     np.testing.assert_array_equal(again.presence, state.measured.presence)
     np.testing.assert_array_equal(result.budget_spent, 0.0)
+
+
+def test_eci_from_small_matrix_agrees_with_full_svd() -> None:
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(200):
+        n_r, n_p = int(rng.integers(2, 30)), int(rng.integers(3, 300))
+        m = (rng.random((n_r, n_p)) < rng.uniform(0.05, 0.6)).astype(float)
+        try:
+            full = metrics.eci_pci(m)[0]
+        except ValueError:
+            with pytest.raises(ValueError):
+                metrics.eci(m)
+            continue
+        valid = m[np.ix_(m.sum(1) > 0, m.sum(0) > 0)]
+        a = valid / np.sqrt(valid.sum(1))[:, None] / np.sqrt(valid.sum(0))[None, :]
+        s = np.linalg.svd(a, compute_uv=False)
+        if min(s[0] - s[1], s[1] - s[2] if s.size > 2 else 1.0) < 1e-6:
+            continue  # second eigenvector not unique: both are valid choices
+        np.testing.assert_allclose(metrics.eci(m), full, atol=1e-10, equal_nan=True)
+        checked += 1
+    assert checked > 100

@@ -41,6 +41,7 @@ __all__ = [
     "complexity",
     "density",
     "diversity",
+    "eci",
     "eci_pci",
     "opportunity_score",
     "presence",
@@ -362,6 +363,51 @@ def eci_pci(M: ArrayLike) -> tuple[FloatArray, FloatArray]:
     eci[loc_ok] = (kc - mean) / sd
     pci[prod_ok] = (kp - mean) / sd
     return eci, pci
+
+
+def eci(M: ArrayLike) -> FloatArray:
+    r"""Economic complexity index alone, from the small locations x locations matrix.
+
+    The same ECI as :func:`eci_pci` (agreeing to about 1e-12 whenever the second
+    eigenvalue is simple, i.e. the eigenvector is unique) but computed from the
+    eigen-decomposition of the Gram matrix :math:`A A^\top` (locations x locations,
+    :math:`A = D_r^{-1/2} M D_p^{-1/2}`) instead of a singular value decomposition of
+    the whole locations x products matrix: the product-side vector is recovered as
+    :math:`A^\top u / s`, so the sign rule and normalisation are unchanged. Use it
+    when locations are few and products many (a simulated year: 20 x 865). Raises
+    like :func:`eci_pci`.
+
+    Examples
+    --------
+    >>> M = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 0]])
+    >>> bool(np.allclose(eci(M), eci_pci(M)[0], atol=1e-10))
+    True
+    """
+    m = _as_matrix(M, "M")
+    if m.shape[0] < 2:
+        raise ValueError(
+            f"ECI/PCI need at least 2 locations, got {m.shape[0]}: complexity is relative "
+            "to other locations"
+        )
+    loc_ok, prod_ok = _valid_masks(m)
+    if loc_ok.sum() < 2 or prod_ok.sum() < 2:
+        raise ValueError(
+            f"ECI/PCI need at least 2 locations and 2 products with any presence, got "
+            f"{int(loc_ok.sum())} location(s) and {int(prod_ok.sum())} product(s)"
+        )
+    sub_m = m[np.ix_(loc_ok, prod_ok)]
+    kr, kp_deg = sub_m.sum(axis=1), sub_m.sum(axis=0)
+    a = sub_m / np.sqrt(kr)[:, np.newaxis] / np.sqrt(kp_deg)[np.newaxis, :]
+    w, u = np.linalg.eigh(a @ a.T)  # ascending eigenvalues s^2
+    v = a.T @ u[:, -2] / np.sqrt(max(w[-2], 1e-300))
+    kp = v / np.sqrt(kp_deg)
+    kp /= np.linalg.norm(kp)
+    kc = (sub_m / kr[:, np.newaxis]) @ kp
+    kc *= _orientation(kr, kc, kp_deg, kp)
+    sd = kc.std()
+    out = np.full(m.shape[0], np.nan)
+    out[loc_ok] = (kc - kc.mean()) / (sd if sd != 0 else 1.0)
+    return out
 
 
 def _centred_pci(m: FloatArray, pci: ArrayLike) -> FloatArray:
