@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from s3sim.engine.firms import FirmPopulation
-from s3sim.engine.space_arrays import SpaceArrays
+from s3sim.engine.space_arrays import SpaceArrays, density
 from s3sim.engine.state import Measurement
 from s3sim.space import metrics
 
@@ -42,6 +42,6 @@ def measure(firms: FirmPopulation, world_demand: np.ndarray, space: SpaceArrays,
     presence = rca >= 1.0
     return Measurement(
         output=output, rca=rca, presence=presence,
-        density=metrics.density(presence, space.proximity),
+        density=density(presence, space),
         employment=employment(firms, space, n_regions),
     )

@@ -17,7 +17,7 @@ import numpy as np
 from s3sim.space.metrics import zscore
 from s3sim.space.product_space import ProductSpace
 
-__all__ = ["LABOUR_PCI_ELASTICITY", "SpaceArrays", "space_arrays"]
+__all__ = ["LABOUR_PCI_ELASTICITY", "SpaceArrays", "density", "space_arrays"]
 
 LABOUR_PCI_ELASTICITY = 0.3
 """Employment per unit of output falls by this factor per standard deviation of PCI
@@ -44,6 +44,8 @@ class SpaceArrays:
         ``phi_pq ** target_relatedness`` with a zero diagonal: the relatedness part of
         the diversification kernel.
     world_exports : ndarray (P,)
+    density_norm : ndarray (P,)
+        ``sum_q phi_pq`` (1 where 0): the denominator of relatedness density.
     """
 
     proximity: np.ndarray
@@ -53,6 +55,7 @@ class SpaceArrays:
     coreness: np.ndarray
     target_kernel: np.ndarray
     world_exports: np.ndarray
+    density_norm: np.ndarray
 
     @property
     def n_products(self) -> int:
@@ -70,6 +73,16 @@ def _coreness(proximity: np.ndarray, pci: np.ndarray) -> np.ndarray:
     return zscore(core)
 
 
+def _density_norm(proximity: np.ndarray) -> np.ndarray:
+    row = proximity.sum(axis=1)
+    return np.where(row > 0, row, 1.0)
+
+
+def density(presence: np.ndarray, space: SpaceArrays) -> np.ndarray:
+    """Relatedness density :func:`s3sim.space.metrics.density` with the space's cached norm."""
+    return (presence.astype(float) @ space.proximity.T) / space.density_norm[np.newaxis, :]
+
+
 def _build(ps: ProductSpace, target_relatedness: float) -> SpaceArrays:
     proximity = np.array(ps.proximity, dtype=float)
     pci = np.array(ps.pci, dtype=float)
@@ -84,6 +97,7 @@ def _build(ps: ProductSpace, target_relatedness: float) -> SpaceArrays:
         coreness=_read_only(_coreness(proximity, pci)),
         target_kernel=_read_only(kernel),
         world_exports=_read_only(np.array(ps.world_exports, dtype=float)),
+        density_norm=_read_only(_density_norm(proximity)),
     )
 
 

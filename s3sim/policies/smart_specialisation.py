@@ -46,6 +46,8 @@ class SmartSpecialisation(Policy):
         self.priorities = {}
         self._entries_since_revision = np.zeros((obs.n_regions, obs.n_products), dtype=int)
         self._last_revision: int | None = None
+        self._priority_near = obs.product_space.proximity >= DOMAIN_PROXIMITY
+        self._body_in_domain = np.zeros(obs.n_bodies, dtype=bool)
 
     def plan(self, obs: Observation, budget: np.ndarray) -> PolicyPlan:
         """Revise priorities when due, then target subsidies and research funding."""
@@ -55,25 +57,30 @@ class SmartSpecialisation(Policy):
         if due:
             self._revise(obs)
             self._last_revision = step
+            self._body_in_domain = self._bodies_in_domain(obs)
         plan = self._empty_plan(obs)
         in_domain = np.zeros((obs.n_regions, obs.n_products), dtype=bool)
         for region, products in self.priorities.items():
             in_domain[region, products] = True
         has_money = budget > 0
         plan.subsidy_rate[in_domain & has_money[:, None]] = self.config.subsidy_rate
-        body_region, body_domain = obs.research_region, obs.research_domain
-        priority_near = obs.product_space.proximity >= DOMAIN_PROXIMITY
-        body_in_domain = np.zeros(obs.n_bodies, dtype=bool)
-        for region, products in self.priorities.items():
-            mine = body_region == region
-            near = priority_near[np.ix_(body_domain[mine], products)].any(axis=1)
-            near |= np.isin(body_domain[mine], products)
-            body_in_domain[np.flatnonzero(mine)[near]] = True
         plan.research_funding = share_among(
-            self.config.research_share * budget, body_region, body_in_domain, obs.n_regions,
+            self.config.research_share * budget, obs.research_region, self._body_in_domain,
+            obs.n_regions,
         )
         plan.priorities = self.priorities
         return plan
+
+    def _bodies_in_domain(self, obs: Observation) -> np.ndarray:
+        """Research bodies whose domain is a priority of their region or near one."""
+        body_region, body_domain = obs.research_region, obs.research_domain
+        in_domain = np.zeros(obs.n_bodies, dtype=bool)
+        for region, products in self.priorities.items():
+            mine = body_region == region
+            near = self._priority_near[np.ix_(body_domain[mine], products)].any(axis=1)
+            near |= np.isin(body_domain[mine], products)
+            in_domain[np.flatnonzero(mine)[near]] = True
+        return in_domain
 
     def observe(self, outcome: StepOutcome) -> None:
         """Count entries per (region, product) for monitoring."""
