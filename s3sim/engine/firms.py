@@ -86,14 +86,23 @@ class FirmPopulation:
             old = getattr(self, name)
             setattr(self, name, np.concatenate([old, np.zeros(extra, dtype=old.dtype)]))
 
+    def cells(self, n_products: int) -> tuple[np.ndarray, np.ndarray]:
+        """Slots of the living firms (ascending) and their flat cells ``r * P + p``.
+
+        Sums over living slots in slot order equal sums over all slots (empty slots
+        have size 0), so per-firm work can be restricted to them exactly.
+        """
+        live = np.flatnonzero(self.alive)
+        return live, self.region[live].astype(np.int64) * n_products + self.product[live]
+
     def output_matrix(self, n_regions: int, n_products: int) -> np.ndarray:
         """Regional output by product, ``X_rp = sum of sizes of firms in (r, p)``."""
-        cell = self.region.astype(np.int64) * n_products + self.product
-        flat = np.bincount(cell, weights=self.size, minlength=n_regions * n_products)
+        live, cell = self.cells(n_products)
+        flat = np.bincount(cell, weights=self.size[live], minlength=n_regions * n_products)
         return flat.reshape(n_regions, n_products)
 
     def count_matrix(self, n_regions: int, n_products: int) -> np.ndarray:
-        """Number of living firms per region and product."""
-        cell = self.region.astype(np.int64) * n_products + self.product
-        flat = np.bincount(cell, weights=self.alive, minlength=n_regions * n_products)
+        """Number of living firms per region and product (float)."""
+        _, cell = self.cells(n_products)
+        flat = np.bincount(cell, minlength=n_regions * n_products).astype(float)
         return flat.reshape(n_regions, n_products)

@@ -20,7 +20,9 @@ __all__ = ["employment", "measure"]
 
 def employment(firms: FirmPopulation, space: SpaceArrays, n_regions: int) -> np.ndarray:
     """Employment per region: firm output times the labour intensity of its product."""
-    return np.bincount(firms.region, weights=firms.size * space.labour[firms.product],
+    live = np.flatnonzero(firms.alive)
+    return np.bincount(firms.region[live],
+                       weights=firms.size[live] * space.labour[firms.product[live]],
                        minlength=n_regions)
 
 
