@@ -4,12 +4,10 @@ The economy lives in an :class:`~s3sim.engine.state.EconomyState` of numpy array
 advances one year per :meth:`S3Model.step` through :func:`s3sim.engine.step.step`.
 This class adds what Mesa users expect: a ``mesa.Model`` with ``Firm`` and
 ``ResearchBody`` agents, a product-space ``Network``, the recorder's tables, and
-inspection queries. Firm agents are views on firm slots, materialised lazily: whenever
-``model.agents``, ``agents_by_type``, ``agent_types``, ``firms_in`` or ``firm_agent`` is
-read, agents of firms that exited since are removed and (with ``agent_objects="all"``)
-every living firm gets its agent, so users always see one agent per living firm while
-a run that nobody inspects pays no per-agent Mesa bookkeeping. The model is described, equation by
-equation, in ``docs/model.md``; the code layout in ``docs/architecture.md``.
+inspection queries. Firm agents are views on firm slots, materialised lazily when
+``model.agents``, ``agents_by_type``, ``firms_in`` or ``firm_agent`` is read: users see
+one agent per living firm, and a run nobody inspects pays no per-agent Mesa bookkeeping.
+Equations: ``docs/model.md``; code layout: ``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from threadpoolctl import ThreadpoolController
 from s3sim.agents import Firm, ResearchBody
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
 from s3sim.engine.build import build_product_space, build_state
-from s3sim.engine.observation import StepOutcome, informants, observe
+from s3sim.engine.observation import StepOutcome, observe
 from s3sim.engine.step import StepResult, start_year, step
 from s3sim.policies import Policy, make_policy
 from s3sim.recorder import Recorder
@@ -36,12 +34,11 @@ _BLAS = ThreadpoolController()
 """The matrices are small: one BLAS thread per process is fastest (and lets parallel
 sweeps use one process per core without oversubscription)."""
 
-_STATE_VIEWS = {  # attribute -> (object path in the state) for read-only forwarding
-    "firms": "firms", "research": "research", "market": "market",
-    "suitability": "suitability", "budget": "budget", "labour_force": "labour_force",
-    "region_names": "region_names", "region_types": "region_types",
-    "n_regions": "n_regions", "n_products": "n_products", "streams": "streams",
-    "potential_entrants": "potential_entrants", "product_space": "product_space",
+_STATE_VIEWS = {  # model attribute -> where it lives in the engine state
+    **{name: name for name in (
+        "firms", "research", "market", "suitability", "budget", "labour_force", "streams",
+        "region_names", "region_types", "n_regions", "n_products", "potential_entrants",
+        "product_space")},
     "presence": "measured.presence", "density": "measured.density", "rca": "measured.rca",
     "output_matrix": "measured.output", "regional_employment": "measured.employment",
 }
@@ -162,12 +159,6 @@ class S3Model(mesa.Model):
         self._sync_agents()
         return self._agents_by_type
 
-    @property
-    def agent_types(self) -> list[type]:
-        """The agent types present."""
-        self._sync_agents()
-        return list(self._agents_by_type.keys())
-
     # ---------------------------------------------------------------- queries
     @property
     def space(self) -> Any:
@@ -202,14 +193,6 @@ class S3Model(mesa.Model):
             mask &= f.product == product
         self._sync_agents()
         return [self.firm_agent(s) for s in np.flatnonzero(mask)]
-
-    def informants(self, min_proximity: float) -> np.ndarray:
-        """Local firms and research bodies active within ``min_proximity`` of each product."""
-        return informants(self.state, min_proximity)
-
-    def employment(self) -> np.ndarray:
-        """Employment per region (as measured at the end of the last year)."""
-        return self.state.measured.employment
 
     def history_frame(self) -> pd.DataFrame:
         """One row per (step, region) recorded so far (see ``docs/model.md``, Outputs)."""
