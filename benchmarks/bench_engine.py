@@ -118,9 +118,7 @@ def memory_per_firm(steps: int) -> float:
     tracemalloc.start()
     model = S3Model(config, rng=0)
     tracemalloc.reset_peak()
-    base, _ = tracemalloc.get_traced_memory()
-    base_firms = model.firms.n_alive
-    peak_firms = base_firms
+    peak_firms = model.firms.n_alive
     for _ in range(steps):
         model.step()
         peak_firms = max(peak_firms, model.firms.n_alive)

@@ -285,3 +285,18 @@ def test_critical_mass_helps_pioneers_in_new_products_grow() -> None:
     pioneers_on, specialised_on = growth_by_group(0.3)
     assert pioneers_on > pioneers_off + 0.1
     assert abs(specialised_on - specialised_off) < 0.05
+
+
+def test_lazy_agents_replace_firms_whose_slot_was_reused() -> None:
+    model = S3Model(SMALL, rng=12)
+    agents = {a.slot: a for a in model.agents_by_type[Firm]}
+    model.run(4)
+    now = {a.slot: a for a in model.agents_by_type[Firm]}
+    reused = [s for s in now if s in agents and model.firms.born[s] > 0
+              and now[s] is not agents[s]]
+    assert reused, "some initial firm's slot should host an entrant after four years"
+    for slot in reused:
+        assert now[slot].region == model.firms.region[slot]
+        assert agents[slot].model is model and agents[slot] not in model.agents
+    survivors = [s for s in now if s in agents and model.firms.born[s] == 0]
+    assert all(now[s] is agents[s] for s in survivors)
