@@ -90,11 +90,12 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attemp
     market = np.exp(cfg.target_market * state.market.signal())
     base = state.space.target_kernel  # the kernel K_pq is base[p, q] * market[q]
     deterrence = np.exp(-cfg.entry_congestion * state.labour_tightness())
-    rate = np.where(f.alive, cfg.attempt_rate * np.minimum(f.size, 1.0), 0.0)
-    rate *= deterrence[f.region]
+    live = np.flatnonzero(f.alive)  # empty slots never attempt (their rate is 0)
+    rate = cfg.attempt_rate * np.minimum(f.size[live], 1.0)
+    rate *= deterrence[f.region[live]]
     e_weights = (density + 0.01) ** cfg.target_relatedness * market[None, :]
 
-    nat = np.flatnonzero(draws.attempt < rate)
+    nat = live[draws.attempt[live] < rate]
     nat_target = sample_kernel_rows(base, market, f.product[nat], draws.target[nat])
     e_prob = ENTRANT_ATTEMPT_PROBABILITY * deterrence[er_all]
     e_nat = np.flatnonzero(ue[0] < e_prob)
@@ -106,11 +107,10 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attemp
          ue[3][e_nat], False),
     ]
     if sigma.any():
-        live = np.flatnonzero(f.alive)
         exposure = (base @ (market[:, None] * sigma.T)) / np.maximum(
             base @ market, 1e-300)[:, None]
         share = exposure[f.product[live], f.region[live]]
-        ind = live[draws.induce[live] < rate[live] * lam * share]
+        ind = live[draws.induce[live] < rate * lam * share]
         ind_target = sample_subsidised(base, market, sigma, f.product[ind], f.region[ind],
                                        draws.induced_target[ind])
         e_exposure = (e_weights * sigma).sum(axis=1) / e_weights.sum(axis=1)
