@@ -47,12 +47,12 @@ def assign_region_types(n_regions: int, mix: tuple[float, float, float]) -> np.n
 def coreness(ps: ProductSpace) -> np.ndarray:
     """Standardised mean of weighted degree and PCI: high in the complex, dense core.
 
-    Cached with the space's other derived arrays
-    (:attr:`~s3sim.engine.space_arrays.SpaceArrays.coreness`).
+    ``z((z(weighted degree) + z(PCI)) / 2)``; runs keep it with the space's other
+    derived arrays (:attr:`~s3sim.engine.space_arrays.SpaceArrays.coreness`).
     """
-    from s3sim.engine.space_arrays import space_arrays
+    from s3sim.engine.space_arrays import coreness_of
 
-    return space_arrays(ps, 1.0).coreness
+    return coreness_of(np.asarray(ps.proximity, dtype=float), np.asarray(ps.pci, dtype=float))
 
 
 def grow_portfolio(

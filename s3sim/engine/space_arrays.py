@@ -17,7 +17,7 @@ import numpy as np
 from s3sim.space.metrics import zscore
 from s3sim.space.product_space import ProductSpace
 
-__all__ = ["LABOUR_PCI_ELASTICITY", "SpaceArrays", "density", "space_arrays"]
+__all__ = ["LABOUR_PCI_ELASTICITY", "SpaceArrays", "coreness_of", "density", "space_arrays"]
 
 LABOUR_PCI_ELASTICITY = 0.3
 """Employment per unit of output falls by this factor per standard deviation of PCI
@@ -68,7 +68,8 @@ def _read_only(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _coreness(proximity: np.ndarray, pci: np.ndarray) -> np.ndarray:
+def coreness_of(proximity: np.ndarray, pci: np.ndarray) -> np.ndarray:
+    """Coreness of each product from the proximity matrix and PCI (see :class:`SpaceArrays`)."""
     core = 0.5 * (zscore(proximity.sum(axis=1)) + zscore(pci))
     return zscore(core)
 
@@ -94,7 +95,7 @@ def _build(ps: ProductSpace, target_relatedness: float) -> SpaceArrays:
         pci=_read_only(pci),
         pci_z=_read_only(pci_z),
         labour=_read_only(np.exp(-LABOUR_PCI_ELASTICITY * pci_z)),
-        coreness=_read_only(_coreness(proximity, pci)),
+        coreness=_read_only(coreness_of(proximity, pci)),
         target_kernel=_read_only(kernel),
         world_exports=_read_only(np.array(ps.world_exports, dtype=float)),
         density_norm=_read_only(_density_norm(proximity)),
