@@ -1,0 +1,200 @@
+r"""Self-discovery: what a region knows about what it could produce, and who pays to learn it.
+
+Hausmann & Rodrik (2003) argue that discovering whether a product can be made profitably
+in a place is costly, that the discovery is revealed to everybody by the pioneer's
+success or failure, and that followers imitate a success and erode the pioneer's rent:
+laissez-faire therefore gives too little discovery. This module holds that mechanism as
+plain arrays and pure functions; :mod:`s3sim.engine.step` calls them.
+
+Suitability and beliefs
+    Every (region r, product q) has a latent suitability
+    :math:`\xi_{rq} = \sigma_\xi(\sqrt{\rho}\,\eta_q + \sqrt{1-\rho}\,\varepsilon_{rq})`
+    (``hidden_suitability`` = :math:`\sigma_\xi`, ``suitability_correlation`` =
+    :math:`\rho`), added to the success logit of attempts. A region learns
+    :math:`\xi_{rq}` exactly once anybody in it has attempted q (success or failure
+    reveals it) or already produces q. Before that its belief is the Gaussian posterior
+    mean given the :math:`n_q` regions that have revealed q,
+    :math:`b_{rq} = \frac{n_q\rho}{1+(n_q-1)\rho}\,\bar\xi_q` (equicorrelated normal
+    variables; Bahar, Hausmann & Hidalgo 2014 find that a neighbour's exports raise the
+    chance of entering a product by about 65 %: what others reveal is informative).
+Private value of an attempt
+    A firm (or entrepreneur) that considers an attempt at q proceeds with probability
+    :math:`\mathrm{logistic}(\kappa_v(\hat\pi V_q - c)/c_\mathrm{ref})`, where
+    :math:`\hat\pi` is the success probability it perceives (the true law with
+    :math:`b_{rq}` in place of :math:`\xi_{rq}`),
+    :math:`V_q = m\,s_e \sum_{t<H} [\beta(1-\iota_q)]^t` the private value of a
+    success (yearly margin :math:`m` on the entrant's output :math:`s_e` over a horizon
+    of :math:`H` years at the firm's discount factor :math:`\beta`, eroded by
+    imitation at speed :math:`\iota_q`), and :math:`c` its private cost: the attempt
+    cost plus the discovery cost :math:`c_D` when q is not yet revealed in the region,
+    less the subsidy on offer. :math:`\kappa_v` = ``decision_sharpness``; 0 switches
+    the private decision off (every considered attempt proceeds, as without this
+    mechanism).
+Spread of the externality across domains
+    :math:`\iota_q = \min(1, \bar\iota\,\exp(s_\iota z_{k(q)} - s_\iota^2/2))` with one
+    standard-normal :math:`z_k` per product-space cluster k: a mean-preserving spread
+    (``imitation_speed`` = :math:`\bar\iota`, ``imitation_spread`` = :math:`s_\iota`).
+    The gap between social and private returns is largest where imitation is fastest.
+
+References
+----------
+.. [1] Hausmann, R. & Rodrik, D. (2003). Economic development as self-discovery.
+   Journal of Development Economics 72(2), 603-633.
+.. [2] Wagner, R. & Zahler, A. (2015). New exports from emerging markets: do followers
+   benefit from pioneers? Journal of Development Economics 114, 203-223.
+.. [3] Bahar, D., Hausmann, R. & Hidalgo, C. A. (2014). Neighbors and the evolution of
+   the comparative advantage of nations. Journal of International Economics 92(1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "DiscoveryState",
+    "attempt_go_probability",
+    "imitation_by_product",
+    "private_value",
+    "reveal",
+]
+
+
+def imitation_by_product(mean: float, spread: float, cluster: np.ndarray,
+                         z_cluster: np.ndarray) -> np.ndarray:
+    r"""Imitation speed of every product from its cluster's draw.
+
+    ``iota_q = min(1, mean * exp(spread * z_k(q) - spread**2 / 2))``: a mean-preserving
+    lognormal spread across clusters.
+
+    Parameters
+    ----------
+    mean : float
+        :math:`\bar\iota`, the mean yearly share of a pioneer's rent lost to followers.
+    spread : float
+        :math:`s_\iota`, the standard deviation of ``log iota`` across clusters.
+    cluster : ndarray of int (P,)
+        Cluster of each product (indices into ``z_cluster``).
+    z_cluster : ndarray (K,)
+        One standard-normal draw per cluster.
+
+    Examples
+    --------
+    >>> imitation_by_product(0.2, 0.0, np.array([0, 1, 1]), np.array([1.0, -1.0]))
+    array([0.2, 0.2, 0.2])
+    """
+    factor = np.exp(spread * np.asarray(z_cluster, dtype=float) - 0.5 * spread**2)
+    return np.minimum(1.0, mean * factor[np.asarray(cluster)])
+
+
+def private_value(margin: float, entry_size: float, horizon: int, discount: float,
+                  imitation: np.ndarray) -> np.ndarray:
+    r"""Private value of a successful attempt per product, :math:`V_q`.
+
+    ``V_q = margin * entry_size * sum_{t<H} (beta (1 - iota_q))**t`` with
+    ``beta = 1 / (1 + discount)``.
+
+    Examples
+    --------
+    >>> private_value(0.5, 1.0, 2, 0.0, np.array([0.0, 1.0]))
+    array([1. , 0.5])
+    """
+    keep = (1.0 - np.asarray(imitation, dtype=float)) / (1.0 + discount)
+    years = np.arange(horizon)[:, None]
+    return margin * entry_size * (keep[None, :] ** years).sum(axis=0)
+
+
+def attempt_go_probability(perceived_success: np.ndarray, value: np.ndarray,
+                           private_cost: np.ndarray, reference_cost: float,
+                           sharpness: float) -> np.ndarray:
+    r"""Probability that a considered attempt is made: ``logistic(k (pi V - c) / c_ref)``.
+
+    Examples
+    --------
+    >>> attempt_go_probability(np.array([0.5]), np.array([2.0]), np.array([1.0]), 1.0, 4.0)
+    array([0.5])
+    """
+    x = sharpness * (perceived_success * value - private_cost) / reference_cost
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+@dataclass
+class DiscoveryState:
+    r"""What each region knows about its suitability, and who revealed what.
+
+    Attributes
+    ----------
+    suitability : ndarray (R, P)
+        The latent :math:`\xi_{rq}` (truth).
+    revealed : ndarray of bool (R, P)
+        The region knows :math:`\xi_{rq}` (someone there tried q, or made it).
+    revealed_count : ndarray of int (P,)
+        Number of regions that have revealed q.
+    revealed_sum : ndarray (P,)
+        Sum of :math:`\xi` over those regions.
+    correlation : float
+        :math:`\rho`, the correlation of suitability across regions.
+    imitation : ndarray (P,)
+        Imitation speed per product.
+    """
+
+    suitability: np.ndarray
+    revealed: np.ndarray
+    revealed_count: np.ndarray
+    revealed_sum: np.ndarray
+    correlation: float
+    imitation: np.ndarray
+
+    @classmethod
+    def start(cls, suitability: np.ndarray, known: np.ndarray, correlation: float,
+              imitation: np.ndarray) -> DiscoveryState:
+        """Initial knowledge: each region knows its suitability where it already produces."""
+        known = np.asarray(known, dtype=bool)
+        return cls(
+            suitability=suitability,
+            revealed=known.copy(),
+            revealed_count=known.sum(axis=0).astype(np.int64),
+            revealed_sum=np.where(known, suitability, 0.0).sum(axis=0),
+            correlation=float(correlation),
+            imitation=np.asarray(imitation, dtype=float),
+        )
+
+    def belief(self, region: np.ndarray, product: np.ndarray) -> np.ndarray:
+        r"""Expected suitability :math:`b_{rq}` of (region, product) pairs.
+
+        The truth where revealed, else the posterior mean given the regions that
+        revealed q (0 when nobody has, or when suitability is uncorrelated).
+        """
+        xi = self.suitability[region, product]
+        n = self.revealed_count[product].astype(float)
+        rho = self.correlation
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_others = np.where(n > 0, self.revealed_sum[product] / np.maximum(n, 1), 0.0)
+        weight = n * rho / (1.0 + (n - 1.0) * rho) if rho > 0 else np.zeros_like(n)
+        return np.where(self.revealed[region, product], xi, weight * mean_others)
+
+    def is_pioneer(self, region: np.ndarray, product: np.ndarray) -> np.ndarray:
+        """Whether an attempt at (region, product) would be the region's first (a discovery)."""
+        return ~self.revealed[region, product]
+
+
+def reveal(state: DiscoveryState, region: np.ndarray, product: np.ndarray) -> np.ndarray:
+    """Reveal the suitability of attempted (region, product) pairs; return the newly revealed.
+
+    Returns
+    -------
+    ndarray of bool
+        For each input pair, whether this call revealed it (a discovery).
+    """
+    cell = np.asarray(region, dtype=np.int64) * state.revealed.shape[1] + product
+    unique_cells, first = np.unique(cell, return_index=True)
+    r, q = np.divmod(unique_cells, state.revealed.shape[1])
+    new = ~state.revealed[r, q]
+    r, q = r[new], q[new]
+    state.revealed[r, q] = True
+    np.add.at(state.revealed_count, q, 1)
+    np.add.at(state.revealed_sum, q, state.suitability[r, q])
+    newly = np.zeros(cell.size, dtype=bool)
+    newly[first[new]] = True
+    return newly
