@@ -197,6 +197,8 @@ class S3SimSchema:
     scenario: Any = field(default_factory=ScenarioSchema)
     policy: Any = field(default_factory=PolicySchema)
     report: ReportSchema = field(default_factory=ReportSchema)
+    phase: Any = None
+    """A phase study's grids, limit cases and current ``cell`` (:mod:`s3sim.experiments.phase`)."""
 
 
 def safe_dirname(name: str) -> str:
@@ -282,6 +284,11 @@ def job_configs(cfg: Any) -> tuple[ModelConfig, PolicyConfig, list[int]]:
                 "long-format CSV/Parquet table (location, product, year, value)"
             )
         scenario["initial_data"] = path
+    policy_values = _plain(cfg.policy)
+    if cfg.get("phase") is not None:
+        from s3sim.experiments.phase import apply_cell
+
+        scenario, policy_values = apply_cell(scenario, policy_values, _plain(cfg.phase))
     try:
         model = model_config_from_mapping(scenario)
     except ConfigError as exc:
@@ -293,7 +300,7 @@ def job_configs(cfg: Any) -> tuple[ModelConfig, PolicyConfig, list[int]]:
             text = f"scenario: {text}"
         raise ConfigError(text) from None
     try:
-        policy = policy_config_from_mapping(_plain(cfg.policy))
+        policy = policy_config_from_mapping(policy_values)
     except ConfigError as exc:
         raise ConfigError(f"policy: {exc}") from None
     return model, policy, derive_seeds(cfg)

@@ -380,6 +380,7 @@ def build_sweep_report(sweep_dir: str | Path, only_last_sweep: bool = True,
     summary.tables["sweep"] = _write_table(tidy, root / "sweep.parquet")
     kind = next((j.params.get("report.kind") for j in jobs if j.params.get("report.kind")),
                 "policies")
+    summary.tables.update(_phase_tables(root, jobs))
     effects, problems = compute_effects(jobs, params)
     if not effects.empty:
         summary.tables["effects"] = _write_table(effects, root / "effects.parquet")
@@ -389,6 +390,24 @@ def build_sweep_report(sweep_dir: str | Path, only_last_sweep: bool = True,
         summary.report = write_report(root, kind=kind, tidy=tidy, effects=effects,
                                       jobs=jobs, params=params, problems=problems)
     return summary
+
+
+def _phase_tables(root: Path, jobs: list[Job]) -> dict[str, Path]:
+    """``phase.csv`` and ``limit_cases.csv`` when the sweep is a phase study."""
+    from omegaconf import OmegaConf
+
+    done = [j for j in jobs if j.status == "done" and "phase.cell" in j.overrides]
+    if not done:
+        return {}
+    conf = OmegaConf.load(done[0].result_dir / CONFIG_FILE)
+    phase = OmegaConf.to_container(conf.phase, resolve=True)
+    assert isinstance(phase, dict)
+    from s3sim.experiments.phase import write_phase_tables
+
+    results = {(int(param_value(j, "phase.cell")), str(j.params.get("policy.name"))):
+               pd.read_parquet(j.result_dir / "regions.parquet") for j in done}
+    written = write_phase_tables(root, phase, results)
+    return {p.stem: p for p in written if p.suffix == ".csv"}
 
 
 class SweepCallback(Callback):

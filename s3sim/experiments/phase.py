@@ -1,0 +1,223 @@
+"""Phase diagrams: where smart specialisation beats a generic subsidy, cell by cell.
+
+A phase study (``experiment=when_s3_wins``) declares, under ``phase`` in its config,
+named *grids* (each the Cartesian product of a few swept parameters) and named *limit
+cases* (a set of overrides each). Every grid point and limit case is a *cell*; Hydra
+sweeps ``phase.cell`` (an index) x ``policy`` so cells run as ordinary jobs on any
+launcher, resume like any sweep, and each job holds the overrides of its cell. After the
+sweep, :func:`write_phase_tables` pairs the two instruments of every cell on the same
+seeds and writes
+
+``phase.csv``
+    a row per grid point and metric: a column per swept parameter (``NaN`` where the
+    grid does not sweep it), ``grid``, ``metric``, ``mean``, ``ci_low``, ``ci_high``,
+    ``n_seeds``, ``min_effect`` and ``verdict``;
+``limit_cases.csv``
+    ``case, metric, mean, ci_low, ci_high, n_seeds, min_effect, verdict``.
+
+Every metric is smart specialisation's minus the generic subsidy's, per region and
+averaged over regions within a seed (:mod:`s3sim.experiments.welfare`); the seed is the
+replication. ``verdict`` is ``s3`` or ``generic`` only if the mean difference exceeds
+the minimum effect stated in advance (``phase.min_effect_share`` times the money the two
+instruments spent per region, on average) *and* the 95 % interval excludes zero;
+otherwise ``none``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from s3sim.config import ConfigError
+
+__all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict",
+           "write_phase_tables"]
+
+TREATMENT = "smart_specialisation"
+CONTROL = "generic_subsidy"
+_GROUPS = ("scenario", "policy")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid point or limit case.
+
+    Attributes
+    ----------
+    index : int
+        Position in the study's cell list (the value of ``phase.cell``).
+    grid : str
+        Grid name, or ``"limit_cases"``.
+    name : str
+        Readable name, e.g. ``imitation_speed=0.25,discovery_cost=1`` or a case name.
+    values : dict
+        Swept parameter (short name) -> value, for the grid's columns in ``phase.csv``.
+    overrides : dict
+        ``"scenario.<field>"``/``"policy.<field>"`` -> value.
+    """
+
+    index: int
+    grid: str
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_key(key: str, where: str) -> None:
+    group = key.split(".", 1)[0]
+    if group not in _GROUPS or "." not in key:
+        raise ConfigError(f"{where}: {key!r} must be 'scenario.<parameter>' or "
+                          "'policy.<parameter>'")
+
+
+def phase_cells(phase: Mapping[str, Any]) -> list[Cell]:
+    """Enumerate the cells of a phase study: grids in order, then limit cases.
+
+    Examples
+    --------
+    >>> cells = phase_cells({"grids": {"g": {"scenario.a": [0, 1], "policy.b": ["x"]}},
+    ...                      "limit_cases": {"c": {"policy.b": "y"}}})
+    >>> [(c.index, c.grid, c.name) for c in cells]
+    [(0, 'g', 'a=0,b=x'), (1, 'g', 'a=1,b=x'), (2, 'limit_cases', 'c')]
+    """
+    cells: list[Cell] = []
+    for grid, axes in (phase.get("grids") or {}).items():
+        keys = list(axes)
+        for key in keys:
+            _check_key(key, f"phase.grids.{grid}")
+            if not isinstance(axes[key], list | tuple) or not axes[key]:
+                raise ConfigError(f"phase.grids.{grid}.{key} must be a non-empty list")
+        for combo in itertools.product(*(axes[k] for k in keys)):
+            short = {k.split(".", 1)[1]: v for k, v in zip(keys, combo, strict=True)}
+            cells.append(Cell(len(cells), str(grid),
+                              ",".join(f"{k}={v}" for k, v in short.items()), short,
+                              dict(zip(keys, combo, strict=True))))
+    for case, overrides in (phase.get("limit_cases") or {}).items():
+        for key in overrides:
+            _check_key(key, f"phase.limit_cases.{case}")
+        cells.append(Cell(len(cells), "limit_cases", str(case), {}, dict(overrides)))
+    return cells
+
+
+def apply_cell(scenario: dict[str, Any], policy: dict[str, Any],
+               phase: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply the overrides of the cell ``phase.cell`` (if any) to plain config mappings."""
+    if not phase or phase.get("cell") is None:
+        return scenario, policy
+    cells = phase_cells(phase)
+    index = phase["cell"]
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cells):
+        raise ConfigError(f"phase.cell must be a whole number in [0, {len(cells) - 1}] "
+                          f"(this study has {len(cells)} cells), got {index!r}")
+    groups = {"scenario": dict(scenario), "policy": dict(policy)}
+    for key, value in cells[index].overrides.items():
+        group, name = key.split(".", 1)
+        groups[group][name] = value
+    return groups["scenario"], groups["policy"]
+
+
+def verdict(mean: float, low: float, high: float, min_effect: float) -> str:
+    """``"s3"``/``"generic"`` if ``|mean| > min_effect`` and the interval excludes 0.
+
+    Examples
+    --------
+    >>> verdict(2.0, 0.5, 3.5, 1.0), verdict(2.0, -0.5, 4.5, 1.0), verdict(-2, -3, -1, 1)
+    ('s3', 'none', 'generic')
+    """
+    if not np.isfinite(mean) or abs(mean) <= min_effect:
+        return "none"
+    if low > 0:
+        return "s3"
+    if high < 0:
+        return "generic"
+    return "none"
+
+
+def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Cell],
+                 min_effect_share: float, welfare: Any = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build ``phase.csv`` and ``limit_cases.csv`` tables from the cells' regions tables.
+
+    Parameters
+    ----------
+    results : mapping (cell index, policy name) -> regions DataFrame
+    cells : list of Cell
+    min_effect_share : float
+        Minimum effect as a share of the money spent per region (mean of the two
+        instruments), stated in advance.
+    welfare : WelfareParameters, optional
+    """
+    from s3sim.experiments.welfare import WelfareParameters, paired_welfare
+    from s3sim.stats import t_interval
+
+    params = welfare or WelfareParameters()
+    grid_rows: list[dict[str, Any]] = []
+    case_rows: list[dict[str, Any]] = []
+    swept = sorted({k for c in cells for k in c.values})
+    for cell in cells:
+        treat, ctrl = results.get((cell.index, TREATMENT)), results.get((cell.index, CONTROL))
+        if treat is None or ctrl is None:
+            continue
+        diff = paired_welfare(treat, ctrl, params)
+        money = 0.5 * (_spent(treat) + _spent(ctrl))
+        per_seed = diff.groupby("seed").mean(numeric_only=True)
+        metrics = {"net_benefit": _first_net(per_seed, params)}
+        for rate in params.discount_rates:
+            col = f"net_benefit_{round(rate * 100, 6):g}pct".replace(".", "_")
+            metrics[col] = per_seed[col]
+        metrics["output_gain_pv"] = per_seed["output_gain_pv"]
+        metrics["private_cost_pv"] = per_seed["private_cost_pv"]
+        metrics["spent_pv"] = per_seed["spent_pv"]
+        if "established_gain" in per_seed:
+            metrics["established_gain"] = per_seed["established_gain"]
+        min_effect = min_effect_share * float(money)
+        for metric, values in metrics.items():
+            mean, low, high = t_interval(values.to_numpy())
+            row = {"metric": metric, "mean": mean, "ci_low": low, "ci_high": high,
+                   "n_seeds": int(values.notna().sum()), "min_effect": min_effect,
+                   "verdict": verdict(mean, low, high, min_effect)
+                   if metric.startswith("net_benefit") else ""}
+            if cell.grid == "limit_cases":
+                case_rows.append({"case": cell.name, **row})
+            else:
+                grid_rows.append({**{k: cell.values.get(k, np.nan) for k in swept},
+                                  "grid": cell.grid, "cell": cell.name, **row})
+    return pd.DataFrame(grid_rows), pd.DataFrame(case_rows)
+
+
+def _spent(regions: pd.DataFrame) -> float:
+    """Mean money spent per region over the run (averaged over seeds)."""
+    per = regions.groupby(["seed", "region"])["budget_spent"].sum()
+    return float(per.mean()) if len(per) else 0.0
+
+
+def _first_net(per_seed: pd.DataFrame, params: Any) -> pd.Series:
+    rate = params.discount_rates[0]
+    return per_seed[f"net_benefit_{round(rate * 100, 6):g}pct".replace(".", "_")]
+
+
+def write_phase_tables(sweep_dir: str | Path, phase: Mapping[str, Any],
+                       results: Mapping[tuple[int, str], pd.DataFrame]) -> list[Path]:
+    """Write ``phase.csv`` and ``limit_cases.csv`` (and the phase figures) into the sweep."""
+    from s3sim.io import atomic_write
+
+    sweep_dir = Path(sweep_dir)
+    cells = phase_cells(phase)
+    grid, cases = phase_frames(results, cells, float(phase.get("min_effect_share", 0.05)))
+    written = []
+    for name, frame in (("phase.csv", grid), ("limit_cases.csv", cases)):
+        path = sweep_dir / name
+        with atomic_write(path) as tmp:
+            frame.to_csv(tmp, index=False)
+        written.append(path)
+    if not grid.empty:
+        from s3sim.viz.phase import draw_phase_diagrams
+
+        written += draw_phase_diagrams(grid, sweep_dir / "figures")
+    return written
