@@ -33,7 +33,8 @@ POLICY_NAMES: tuple[str, ...] = (
     "picking_winners",
     "research_funding",
 )
-SELECTION_RULES: tuple[str, ...] = ("edp", "balland_quadrant", "atlas_score", "strategic_bets")
+SELECTION_RULES: tuple[str, ...] = ("edp", "balland_quadrant", "atlas_score", "strategic_bets",
+                                    "random", "oracle")
 PRODUCT_SPACE_NAMES: tuple[str, ...] = ("atlas", "synthetic", "from_data")
 
 
@@ -176,6 +177,56 @@ class ModelConfig:
     """Relatedness density below which spillovers cannot be absorbed."""
     absorptive_threshold_lagging: float = 0.1
 
+    # --- market failures (docs/model.md 7.9; every "off" value reproduces the model
+    # without them exactly) ---------------------------------------------------------
+    suitability_correlation: float = 0.0
+    """Correlation rho of latent suitability across regions: what other regions reveal
+    about a product is informative (Bahar, Hausmann & Hidalgo 2014). 0: independent."""
+    decision_sharpness: float = 0.0
+    """Firms weigh an attempt's expected private value against its private cost:
+    ``P(go) = logistic(k (pi V - c) / attempt_cost)`` with ``k`` this value; 0 (off):
+    every considered attempt is made."""
+    discovery_cost: float = 0.0
+    """Extra cost of a pioneer's attempt at a product its region has not tried yet
+    (output units); followers do not pay it (Hausmann & Rodrik 2003)."""
+    imitation_speed: float = 0.0
+    """Mean yearly share of a successful entrant's rent lost to followers."""
+    imitation_spread: float = 0.0
+    """SD of log imitation speed across product-space clusters (a mean-preserving spread:
+    the gap between private and social returns differs by domain)."""
+    externality_domain: int | None = None
+    """If set, imitation and the critical mass act only in this product-space cluster
+    (the ``oracle_domain`` limit case); None: everywhere."""
+    rent_margin: float = 0.2
+    """Yearly profit per unit of an entrant's output, in the private value of success."""
+    decision_horizon: int = 10
+    """Years over which a firm values a success."""
+    private_discount: float = 0.1
+    """Firms' discount rate in the private value of success."""
+    viability_strength: float = 0.0
+    """Growth penalty per year of a firm whose product lacks co-located related
+    capability: ``gamma_V (S(L + psi P) - 1)``; 0 (off)."""
+    critical_mass_threshold: float = 0.0
+    """L0: related local output (output units) at which viability is one half."""
+    public_input_strength: float = 0.0
+    """psi: related-output equivalents of one unit of public input."""
+    public_input_cost: float = 1.0
+    """Fixed cost of one (indivisible) unit of public input, output units."""
+    public_input_depreciation: float = 0.1
+    """Yearly depreciation of public-input stocks."""
+    public_input_rivalry: float = 1.0
+    """eta: a horizontal input serves each of the K clusters with ``H / K**eta`` (0: a
+    pure public good serving all in full; 1: spread evenly)."""
+    market_competition: float = 0.0
+    """Growth penalty per unit of log change in the simulated regions' combined share of
+    world demand for a product: regions compete for the same markets; 0 (off)."""
+    established_years: int = 3
+    """A new specialisation is *established* when RCA, after being below
+    ``established_floor``, reaches 1 and holds for this many consecutive years ..."""
+    established_floor: float = 0.5
+    established_min_share: float = 0.001
+    """... with at least this share of the region's output."""
+
     def __post_init__(self) -> None:
         _check_choice("product_space", self.product_space, PRODUCT_SPACE_NAMES)
         _check_choice("agent_objects", self.agent_objects, ("all", "on_demand"))
@@ -212,6 +263,18 @@ class ModelConfig:
                      "labour_growth"):
             _check_range(name, getattr(self, name), None, None)
         _check_range("capacity_factor", self.capacity_factor, 1.0, None)
+        for name in ("decision_sharpness", "discovery_cost", "imitation_spread", "rent_margin",
+                     "private_discount", "viability_strength", "critical_mass_threshold",
+                     "public_input_strength", "market_competition"):
+            _check_range(name, getattr(self, name), 0.0, None)
+        for name in ("suitability_correlation", "imitation_speed", "public_input_depreciation",
+                     "public_input_rivalry", "established_floor", "established_min_share"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+        _check_range("public_input_cost", self.public_input_cost, 1e-9, None)
+        _check_int("decision_horizon", self.decision_horizon, 1, 1000)
+        _check_int("established_years", self.established_years, 1, 1000)
+        if self.externality_domain is not None:
+            _check_int("externality_domain", self.externality_domain, 0)
 
     def replace(self, **changes: Any) -> ModelConfig:
         """Return a copy with ``changes`` applied (validated)."""
@@ -261,6 +324,28 @@ class PolicyConfig:
     (``ModelConfig.hidden_suitability``), observed with the same informant-dependent
     noise as the rest of the score."""
 
+    # --- costs, inputs and programme design (docs/policies.md) -------------------------
+    admin_fixed_share: float = 0.0
+    """Share of the yearly budget spent on running the scheme (an EDP, calls, monitoring)."""
+    admin_grant_rate: float = 0.0
+    """Administrative cost per unit of money granted (selective grants cost more to
+    administer than a tax-credit-like scheme)."""
+    public_input_share: float = 0.0
+    """Share of the budget spent on public inputs (domain-specific in priority domains
+    for targeted instruments, horizontal for the generic one)."""
+    priority_breadth: int = 1
+    """Products per priority domain: a selected product plus its ``breadth - 1`` most
+    proximate products (1: single products)."""
+    graduation_years: int = 0
+    """Drop a priority once the region has held RCA >= 1 in it this many consecutive
+    years (it has graduated); 0: never."""
+    programme_years: int | None = None
+    """Support stops after this many years (a programming period); None: never."""
+    signal_noise_lagging: float | None = None
+    """Governance quality in lagging regions (None: ``signal_noise``)."""
+    capture_lagging: float | None = None
+    """Capture in lagging regions (None: ``capture``)."""
+
     def __post_init__(self) -> None:
         _check_choice("policy", self.name, POLICY_NAMES)
         _check_choice("selection_rule", self.selection_rule, SELECTION_RULES)
@@ -276,6 +361,23 @@ class PolicyConfig:
         _check_int("n_priorities", self.n_priorities, 1)
         _check_int("revision_interval", self.revision_interval, 1)
         _check_int("min_entries_to_keep", self.min_entries_to_keep, 0)
+        for name in ("admin_fixed_share", "public_input_share"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+        if self.admin_fixed_share + self.public_input_share + self.research_share > 1.0 + 1e-9 \
+                and self.name == "smart_specialisation":
+            raise ConfigError(
+                "admin_fixed_share + public_input_share + research_share must be <= 1 "
+                f"(shares of one budget), got {self.admin_fixed_share} + "
+                f"{self.public_input_share} + {self.research_share}")
+        _check_range("admin_grant_rate", self.admin_grant_rate, 0.0, None)
+        _check_int("priority_breadth", self.priority_breadth, 1)
+        _check_int("graduation_years", self.graduation_years, 0)
+        if self.programme_years is not None:
+            _check_int("programme_years", self.programme_years, 0)
+        if self.signal_noise_lagging is not None:
+            _check_range("signal_noise_lagging", self.signal_noise_lagging, 0.0, None)
+        if self.capture_lagging is not None:
+            _check_range("capture_lagging", self.capture_lagging, 0.0, 1.0)
 
     @property
     def has_budget(self) -> bool:

@@ -112,7 +112,7 @@ class S3Model(mesa.Model):
         """Advance the economy by one year."""
         with _BLAS.limit(limits=1, user_api="blas"):
             obs = start_year(self.state)
-            plan = self.policy.plan(obs, self.state.budget.copy())
+            plan = self.policy.plan(obs, obs.budget.copy())
             self.priorities = {r: np.asarray(p, dtype=int) for r, p in plan.priorities.items()}
             result = step(self.state, plan, self.policy.name)
             self.last_result = result

@@ -8,7 +8,9 @@ The facade hands the recorder the engine state and each year's
     one row per (step, region): seed, step, region, region_name, region_type, policy,
     diversity, eci, mean_pci, output, employment, n_firms, n_research_bodies,
     entries, exits, related_entries, budget_spent, budget_unspent, firm_entries,
-    firm_exits, subsidised_entries.
+    firm_exits, subsidised_entries, established (new established specialisations),
+    discoveries (attempts that were the region's first at a product), private_cost
+    (attempt costs paid by firms, net of grants), public_input_spent, admin_spent.
 ``presence``
     one row per (step, region, product) with RCA >= 1.
 ``entries``
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from s3sim.engine.observation import available_budget
 from s3sim.space import metrics
 from s3sim.space.metrics import related_mask
 
@@ -77,13 +80,19 @@ class Recorder:
             density_before, presence_before = measured.density, presence
             spent = unspent = np.zeros(n_r)
             fr, fp, fs, exit_region = empty, empty, np.empty(0, dtype=bool), empty
+            zeros = np.zeros(n_r)
+            established = discoveries = np.zeros(n_r, dtype=np.int64)
+            private_cost = input_spent = admin_spent = zeros
         else:
             gained, lost = result.gained, result.lost
             density_before, presence_before = result.density_before, result.presence_before
             spent = result.budget_spent
-            unspent = m.budget - spent
+            unspent = available_budget(m) - spent
             fr, fp, fs = result.entry_region, result.entry_product, result.entry_subsidised
             exit_region = result.exit_region
+            established, discoveries = result.established, result.discoveries
+            private_cost, input_spent = result.private_cost, result.public_input_spent
+            admin_spent = result.admin_spent
         related = gained & related_mask(density_before, presence_before)
         f = m.firms
         subsidised_firms = np.bincount(
@@ -108,6 +117,11 @@ class Recorder:
             "firm_entries": np.bincount(fr, minlength=n_r),
             "firm_exits": np.bincount(exit_region, minlength=n_r),
             "subsidised_entries": (gained & subsidised_firms).sum(axis=1),
+            "established": established,
+            "discoveries": discoveries,
+            "private_cost": private_cost,
+            "public_input_spent": input_spent,
+            "admin_spent": admin_spent,
         })
         r, p = np.nonzero(presence)
         self._presence.append(np.column_stack([np.full(r.size, step), r, p]))

@@ -13,7 +13,11 @@ import functools
 import numpy as np
 
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
+from s3sim.engine.coordination import PublicInputs
+from s3sim.engine.discovery import DiscoveryState, imitation_by_product
+from s3sim.engine.established import EstablishedTracker
 from s3sim.engine.firms import FirmPopulation
+from s3sim.engine.growth import market_share
 from s3sim.engine.market import WorldMarket
 from s3sim.engine.measure import measure
 from s3sim.engine.regions import allocate, assign_region_types, grow_portfolio
@@ -177,17 +181,47 @@ def build_state(config: ModelConfig, policy: PolicyConfig, seed: int | None,
     market = WorldMarket(ps.world_exports, ps.pci, config, streams.market)
     # latent suitability: drawn from its own stream so every other draw is unchanged
     xi = streams.suitability.standard_normal((n_regions, space.n_products))
+    suitability = config.hidden_suitability * _correlated(xi, config, streams.discovery)
     output = firms.output_matrix(n_regions, space.n_products)
     world_scale = WORLD_TO_REGIONS * output.sum() / market.demand.sum()
     measured = measure(firms, market.demand * world_scale, space, n_regions)
+    discovery = _discovery(config, ps, suitability, output > 0, streams.discovery)
     return EconomyState(
         config=config, policy_config=policy, product_space=ps, space=space, streams=streams,
         region_names=names, region_types=types, firms=firms, research=research,
-        market=market, suitability=config.hidden_suitability * xi,
+        market=market, suitability=suitability,
         absorb_threshold=np.where(types == "lagging", config.absorptive_threshold_lagging,
                                   config.absorptive_threshold),
         potential_entrants=potential,
         entrant_region=np.repeat(np.arange(n_regions), potential),
         world_scale=world_scale, budget=_budget(policy, measured.output),
-        labour_force=measured.employment.copy(), measured=measured,
+        labour_force=measured.employment.copy(), measured=measured, discovery=discovery,
+        public_inputs=PublicInputs.empty(
+            n_regions, int(ps.cluster.max()) + 1 if ps.n_products else 0,
+            config.public_input_cost, config.public_input_depreciation,
+            config.public_input_rivalry),
+        established=EstablishedTracker.start(measured.rca, config.established_floor),
+        initial_market_share=market_share(measured.output, market.demand),
     )
+
+
+def _correlated(xi: np.ndarray, config: ModelConfig, rng: np.random.Generator) -> np.ndarray:
+    """``sqrt(rho) eta_q + sqrt(1 - rho) eps_rq``; ``xi`` itself when ``rho = 0``."""
+    rho = config.suitability_correlation
+    if rho <= 0:
+        return xi
+    common = rng.standard_normal(xi.shape[1])
+    return np.sqrt(rho) * common[None, :] + np.sqrt(1.0 - rho) * xi
+
+
+def _discovery(config: ModelConfig, ps: ProductSpace, suitability: np.ndarray,
+               known: np.ndarray, rng: np.random.Generator) -> DiscoveryState:
+    """Initial knowledge (where regions produce) and imitation speeds by cluster."""
+    n_clusters = int(ps.cluster.max()) + 1 if ps.n_products else 0
+    z = rng.standard_normal(n_clusters) if config.imitation_spread > 0 else np.zeros(n_clusters)
+    imitation = imitation_by_product(config.imitation_speed, config.imitation_spread,
+                                     ps.cluster, z)
+    if config.externality_domain is not None:
+        imitation = np.where(ps.cluster == config.externality_domain, imitation, 0.0)
+    return DiscoveryState.start(suitability, known, config.suitability_correlation, imitation)
+

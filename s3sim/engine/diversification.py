@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from s3sim.engine.discovery import attempt_go_probability, private_value
 from s3sim.engine.draws import YearDraws
 from s3sim.engine.sampling import row_cdf, sample_kernel_rows, sample_rows, sample_subsidised
 from s3sim.engine.state import EconomyState
 
-__all__ = ["ENTRANT_ATTEMPT_PROBABILITY", "Attempts", "attempts", "grant_subsidies",
-           "successes", "ventures"]
+__all__ = ["ENTRANT_ATTEMPT_PROBABILITY", "Attempts", "attempts", "decide", "grant_subsidies",
+           "success_logit", "successes", "ventures"]
 
 ENTRANT_ATTEMPT_PROBABILITY = 0.5
 """Probability that a potential local entrepreneur attempts to start a firm in a year."""
@@ -37,6 +38,9 @@ class Attempts:
         Uniform giving the attempt's place in the region's subsidy queue.
     induced : ndarray of bool
         The attempt exists only because a subsidy is on offer.
+    pioneer : ndarray of bool
+        The attempt is its region's first at the product (a discovery; it pays
+        ``discovery_cost``, included in ``cost``).
     """
 
     region: np.ndarray
@@ -45,6 +49,7 @@ class Attempts:
     u_success: np.ndarray
     order: np.ndarray
     induced: np.ndarray
+    pioneer: np.ndarray
 
     def __len__(self) -> int:
         return int(self.region.size)
@@ -52,22 +57,12 @@ class Attempts:
     def subset(self, keep: np.ndarray) -> Attempts:
         """The attempts selected by a boolean mask or index array."""
         return Attempts(self.region[keep], self.product[keep], self.cost[keep],
-                        self.u_success[keep], self.order[keep], self.induced[keep])
-
-    @staticmethod
-    def concat(parts: list[tuple]) -> Attempts:
-        """Stack ``(region, product, cost, u_success, order, induced)`` groups."""
-        return Attempts(
-            region=np.concatenate([p[0] for p in parts]).astype(np.int64),
-            product=np.concatenate([p[1] for p in parts]).astype(np.int64),
-            cost=np.concatenate([p[2] for p in parts]),
-            u_success=np.concatenate([p[3] for p in parts]),
-            order=np.concatenate([p[4] for p in parts]),
-            induced=np.concatenate([np.full(len(p[0]), p[5]) for p in parts]),
-        )
+                        self.u_success[keep], self.order[keep], self.induced[keep],
+                        self.pioneer[keep])
 
 
-def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attempts:
+def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws,
+             absorbed: np.ndarray | None = None) -> Attempts:
     """Diversification attempts of incumbents and local entrepreneurs this year.
 
     *Natural* attempts are those firms make without any policy: the same draws,
@@ -80,6 +75,11 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attemp
     weight ``K_pq = phi_pq^a exp(b s_q)`` (``a`` ``target_relatedness``, ``b``
     ``target_market``, ``s`` the market signal); an entrepreneur with probability
     ``0.5 exp(-c T_r)`` and weight ``(d_rq + 0.01)^a exp(b s_q)``.
+
+    A pioneer (the region's first attempt at q) pays ``discovery_cost`` on top. With
+    ``decision_sharpness > 0`` each considered attempt is then made only if the firm's
+    private go/no-go draw passes :func:`s3sim.engine.discovery.attempt_go_probability`
+    (see :func:`decide`; ``absorbed`` is the knowledge the firm expects to use).
     """
     cfg, lam = state.config, state.policy_config.attempt_response
     f, n_p = state.firms, state.n_products
@@ -100,11 +100,12 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attemp
     e_prob = ENTRANT_ATTEMPT_PROBABILITY * deterrence[er_all]
     e_nat = np.flatnonzero(ue[0] < e_prob)
     e_target = sample_rows(row_cdf(e_weights), er_all[e_nat], ue[1][e_nat], n_p)
+    go, e_go = draws.go, draws.entrant_go
     parts = [
         (f.region[nat], nat_target, cfg.attempt_cost * f.size[nat], draws.success[nat],
-         draws.order[nat], False),
+         draws.order[nat], False, None if go is None else go[0][nat]),
         (er_all[e_nat], e_target, np.full(e_nat.size, cfg.attempt_cost), ue[2][e_nat],
-         ue[3][e_nat], False),
+         ue[3][e_nat], False, None if e_go is None else e_go[0][e_nat]),
     ]
     if sigma.any():
         exposure = (base @ (market[:, None] * sigma.T)) / np.maximum(
@@ -118,31 +119,84 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attemp
         e_ind_target = sample_rows(row_cdf(e_weights * sigma), er_all[e_ind], ue[5][e_ind], n_p)
         parts += [
             (f.region[ind], ind_target, cfg.attempt_cost * f.size[ind], draws.success[ind],
-             draws.order[ind], True),
+             draws.order[ind], True, None if go is None else go[1][ind]),
             (er_all[e_ind], e_ind_target, np.full(e_ind.size, cfg.attempt_cost),
-             ue[2][e_ind], ue[3][e_ind], True),
+             ue[2][e_ind], ue[3][e_ind], True, None if e_go is None else e_go[1][e_ind]),
         ]
-    return Attempts.concat(parts)
+    region = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    product = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    pioneer = state.discovery.is_pioneer(region, product)
+    cost = np.concatenate([p[2] for p in parts])
+    if cfg.discovery_cost > 0:
+        cost = cost + cfg.discovery_cost * pioneer
+    att = Attempts(region=region, product=product, cost=cost,
+                   u_success=np.concatenate([p[3] for p in parts]),
+                   order=np.concatenate([p[4] for p in parts]),
+                   induced=np.concatenate([np.full(len(p[0]), p[5]) for p in parts]),
+                   pioneer=pioneer)
+    if cfg.decision_sharpness > 0:
+        u_go = np.concatenate([p[6] for p in parts])
+        absorbed = np.zeros_like(density) if absorbed is None else absorbed
+        att = att.subset(u_go < decide(state, att, sigma, absorbed))
+    return att
 
 
-def grant_subsidies(att: Attempts, sigma: np.ndarray, remaining: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def success_logit(state: EconomyState, region: np.ndarray, product: np.ndarray,
+                  granted_rate: np.ndarray, absorbed: np.ndarray,
+                  suitability: np.ndarray) -> np.ndarray:
+    """``b0 + b_d d_rq + b_k K_rq - b_c z(PCI_q) + xi_rq + b_s sigma`` (see :func:`successes`)."""
+    cfg = state.config
+    r, q = region, product
+    return (cfg.success_base + cfg.success_density * state.measured.density[r, q]
+            + cfg.success_knowledge * absorbed[r, q]
+            - cfg.success_complexity * state.space.pci_z[q]
+            + suitability
+            + cfg.success_subsidy * granted_rate)
+
+
+def decide(state: EconomyState, att: Attempts, sigma: np.ndarray,
+           absorbed: np.ndarray) -> np.ndarray:
+    r"""Probability that each considered attempt is made, from its private value.
+
+    The firm perceives the success law with its region's belief :math:`b_{rq}` in place
+    of the latent suitability and expects the subsidy rate on offer; it values a
+    success at :math:`V_q` (:func:`s3sim.engine.discovery.private_value`) and pays
+    ``cost (1 - sigma_rq)``.
+    """
+    cfg = state.config
+    offer = sigma[att.region, att.product]
+    belief = state.discovery.belief(att.region, att.product)
+    logit = success_logit(state, att.region, att.product, offer, absorbed, belief)
+    perceived = 0.5 * (1.0 + np.tanh(0.5 * logit))
+    value = private_value(cfg.rent_margin, cfg.entry_size, cfg.decision_horizon,
+                          cfg.private_discount, state.discovery.imitation)[att.product]
+    reference = cfg.attempt_cost if cfg.attempt_cost > 0 else 1.0
+    return attempt_go_probability(perceived, value, att.cost * (1.0 - offer), reference,
+                                  cfg.decision_sharpness)
+
+
+def grant_subsidies(att: Attempts, sigma: np.ndarray, remaining: np.ndarray,
+                    admin_rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Co-finance attempts in a random order while each region's budget lasts.
 
     Each region's attempts queue by their ``order`` draw; an attempt's request is
-    ``sigma_rq * cost``; requests are granted first come, first served until the next
-    one would exceed the region's ``remaining`` money.
+    ``sigma_rq * cost``, and administering it costs ``admin_rate`` times that on top;
+    requests are granted first come, first served until the next one would exceed the
+    region's ``remaining`` money.
 
     Returns
     -------
     granted_rate : ndarray (n,)
         The co-financing rate each attempt received (0 if none).
     spent : ndarray (R,)
+        Grants plus their administrative cost.
     """
     n_regions = remaining.size
     region = att.region
     rate = sigma[region, att.product]
     request = rate * att.cost
+    if admin_rate > 0:
+        request = request * (1.0 + admin_rate)
     granted_rate = np.zeros(region.size)
     if not request.any():
         return granted_rate, np.zeros(n_regions)
@@ -172,13 +226,8 @@ def successes(state: EconomyState, region: np.ndarray, product: np.ndarray,
     knowledge, ``success_complexity``, latent suitability, ``success_subsidy`` on the
     granted co-financing rate).
     """
-    cfg = state.config
-    r, q = region, product
-    logit = (cfg.success_base + cfg.success_density * state.measured.density[r, q]
-             + cfg.success_knowledge * absorbed[r, q]
-             - cfg.success_complexity * state.space.pci_z[q]
-             + state.suitability[r, q]
-             + cfg.success_subsidy * granted_rate)
+    logit = success_logit(state, region, product, granted_rate, absorbed,
+                          state.suitability[region, product])
     return u_success < 0.5 * (1.0 + np.tanh(0.5 * logit))
 
 

@@ -5,7 +5,9 @@ potential entrepreneur) whatever happens: a policy that changes which firms atte
 or succeed never shifts anybody's numbers (common random numbers). Draw order within
 the ``firms`` stream: six uniforms per slot (attempt, target, success, queue order,
 induced attempt, induced target), one exit uniform, one growth normal; within the
-``entrants`` stream: six uniforms per potential entrepreneur.
+``entrants`` stream: six uniforms per potential entrepreneur. When firms weigh private
+value (``decision_sharpness > 0``), the ``discovery`` stream adds two "go" uniforms per
+slot and per entrepreneur (natural, induced attempt); otherwise it draws nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class YearDraws:
     entrant : ndarray (6, N)
         Uniforms of potential entrepreneurs, rows as for incumbents (attempt, target,
         success, order, induce, induced target).
+    go, entrant_go : ndarray (2, C) and (2, N), or None
+        Uniforms of the private go/no-go decision (natural, induced attempt).
     """
 
     attempt: np.ndarray
@@ -45,12 +49,20 @@ class YearDraws:
     exit: np.ndarray
     growth: np.ndarray
     entrant: np.ndarray
+    go: np.ndarray | None = None
+    entrant_go: np.ndarray | None = None
 
 
-def draw_year(streams: RandomStreams, capacity: int, n_entrants: int) -> YearDraws:
+def draw_year(streams: RandomStreams, capacity: int, n_entrants: int,
+              decisions: bool = False) -> YearDraws:
     """Draw the year's firm and entrepreneur numbers (see the module docstring)."""
     firm = streams.firms.random((6, capacity), dtype=np.float32)
     exit_u = streams.firms.random(capacity, dtype=np.float32)
     growth = streams.firms.standard_normal(capacity, dtype=np.float32)
     entrant = streams.entrants.random((6, n_entrants), dtype=np.float32)
-    return YearDraws(*firm, exit=exit_u, growth=growth, entrant=entrant)
+    go = entrant_go = None
+    if decisions:
+        go = streams.discovery.random((2, capacity), dtype=np.float32)
+        entrant_go = streams.discovery.random((2, n_entrants), dtype=np.float32)
+    return YearDraws(*firm, exit=exit_u, growth=growth, entrant=entrant, go=go,
+                     entrant_go=entrant_go)

@@ -3,7 +3,11 @@
 ``log s' = log s + g0 + g_m (gbar_q - mean gbar) + g_d d_rq - g_c log n_rq
 + l M_rq + m log n_rq (1 - M_rq) - g_s log s - g_t T_r + sd eps`` and a firm exits
 when ``s' < exit_size`` or with probability ``exit_hazard`` (``docs/model.md``,
-Sub-models: growth and exit).
+Sub-models: growth and exit). Two optional market-failure terms (0 = off):
+``+ gamma_V (S(L_rq + psi P_rq) - 1)``, the viability of an activity without enough
+co-located related capability (:mod:`s3sim.engine.coordination`), and
+``- gamma_C (log m_q(t) - log m_q(0))``, competition for world demand: the regions'
+combined share ``m_q`` of world demand for q rises, prices and margins fall.
 """
 
 from __future__ import annotations
@@ -12,10 +16,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from s3sim.engine.coordination import related_output, viability
 from s3sim.engine.draws import YearDraws
 from s3sim.engine.state import EconomyState
 
-__all__ = ["Growth", "grow_and_exit"]
+__all__ = ["Growth", "grow_and_exit", "market_share", "viability_of"]
+
+
+def market_share(output: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """The regions' combined output per product relative to world demand, ``m_q``."""
+    return np.maximum(output.sum(axis=0), 1e-12) / demand
+
+
+def viability_of(state: EconomyState) -> np.ndarray:
+    """``S(L_rq + psi P_rq)`` for every region and product (1 outside the externality domain)."""
+    cfg = state.config
+    capability = related_output(state.measured.output, state.space.proximity)
+    if cfg.public_input_strength > 0:
+        capability = capability + cfg.public_input_strength * state.public_inputs.serving(
+            state.product_space.cluster)
+    s = viability(capability, cfg.critical_mass_threshold)
+    if cfg.externality_domain is not None:
+        s = np.where(state.product_space.cluster[None, :] == cfg.externality_domain, s, 1.0)
+    return s
 
 
 @dataclass(frozen=True)
@@ -60,6 +83,12 @@ def grow_and_exit(state: EconomyState, draws: YearDraws) -> Growth:
               - cfg.growth_size * np.log(f.size[live])
               - cfg.growth_congestion * tightness[reg]
               + cfg.growth_sd * draws.growth[live])
+    if cfg.viability_strength > 0:
+        growth = growth + cfg.viability_strength * (viability_of(state)[reg, prod] - 1.0)
+    if cfg.market_competition > 0:
+        share = market_share(state.measured.output, state.market.demand)
+        change = np.log(share / state.initial_market_share)
+        growth = growth - cfg.market_competition * change[prod]
     size = f.size[live] * np.exp(growth)
     exiting = (size < cfg.exit_size) | (draws.exit[live] < cfg.exit_hazard)
     return Growth(slots=live, size=size, exiting=exiting, labour_force=labour_force)

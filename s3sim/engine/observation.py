@@ -15,7 +15,8 @@ import numpy as np
 from s3sim.engine.state import EconomyState
 from s3sim.space.product_space import ProductSpace
 
-__all__ = ["Observation", "PolicyPlan", "StepOutcome", "informants", "observe"]
+__all__ = ["Observation", "PolicyPlan", "StepOutcome", "available_budget", "informants",
+           "observe"]
 
 
 @dataclass
@@ -33,12 +34,19 @@ class PolicyPlan:
     venture_weights : ndarray (R, P) or None
         If given, money left after subsidies builds state-led ventures (``venture_cost``
         each) in products drawn with these weights.
+    public_input_money : ndarray (R,) or None
+        Money for public inputs (bought in whole units of ``public_input_cost``).
+    public_input_domains : ndarray (R, K) or None
+        How each region splits its public inputs across product-space clusters; None
+        (or an all-zero row) buys the horizontal input.
     """
 
     subsidy_rate: np.ndarray
     research_funding: np.ndarray
     priorities: dict[int, np.ndarray] = field(default_factory=dict)
     venture_weights: np.ndarray | None = None
+    public_input_money: np.ndarray | None = None
+    public_input_domains: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -115,12 +123,24 @@ class Observation:
     suitability: np.ndarray
     research_region: np.ndarray
     research_domain: np.ndarray
+    region_types: np.ndarray
+    rca_held: np.ndarray
+    imitation: np.ndarray
+    budget: np.ndarray
     rng: np.random.Generator
     _state: EconomyState = field(repr=False, compare=False)
 
     def informants(self, min_proximity: float) -> np.ndarray:
         """Informants per (region, product) (see :func:`informants`)."""
         return informants(self._state, min_proximity)
+
+
+def available_budget(state: EconomyState) -> np.ndarray:
+    """The year's budget per region: zero once a programme of ``programme_years`` has ended."""
+    years = state.policy_config.programme_years
+    if years is not None and state.step > years:
+        return np.zeros_like(state.budget)
+    return state.budget.copy()
 
 
 def observe(state: EconomyState) -> Observation:
@@ -133,6 +153,9 @@ def observe(state: EconomyState) -> Observation:
         output=_frozen(m.output), rca=_frozen(m.rca),
         growth=_frozen(state.market.smoothed_growth), suitability=_frozen(state.suitability),
         research_region=_frozen(state.research.region),
-        research_domain=_frozen(state.research.domain), rng=state.streams.policy,
+        research_domain=_frozen(state.research.domain),
+        region_types=_frozen(state.region_types), rca_held=_frozen(state.established.held),
+        imitation=_frozen(state.discovery.imitation), budget=_frozen(available_budget(state)),
+        rng=state.streams.policy,
         _state=state,
     )

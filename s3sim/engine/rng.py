@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["STREAM_NAMES", "RandomStreams"]
 
 STREAM_NAMES: tuple[str, ...] = (
-    "init", "market", "firms", "entrants", "research", "policy", "suitability",
+    "init", "market", "firms", "entrants", "research", "policy", "suitability", "discovery",
 )
 """Stream names, in spawn order. New streams are only ever appended: the i-th child of a
 SeedSequence does not depend on how many children are spawned, so existing streams keep
@@ -33,7 +33,7 @@ class RandomStreams:
     ----------
     seed : int
         The root seed (the entropy of the :class:`~numpy.random.SeedSequence`).
-    init, market, firms, entrants, research, policy, suitability : numpy.random.Generator
+    init, market, firms, entrants, research, policy, suitability, discovery : Generator
         One stream per process of the model.
     """
 
@@ -45,6 +45,7 @@ class RandomStreams:
     research: np.random.Generator
     policy: np.random.Generator
     suitability: np.random.Generator
+    discovery: np.random.Generator
 
     @classmethod
     def from_seed(cls, seed: int | None) -> RandomStreams:

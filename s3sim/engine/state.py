@@ -12,6 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from s3sim.config import ModelConfig, PolicyConfig
+from s3sim.engine.coordination import PublicInputs
+from s3sim.engine.discovery import DiscoveryState
+from s3sim.engine.established import EstablishedTracker
 from s3sim.engine.firms import FirmPopulation
 from s3sim.engine.market import WorldMarket
 from s3sim.engine.research import ResearchSystem
@@ -84,6 +87,17 @@ class EconomyState:
     labour_force : ndarray (R,)
     measured : Measurement
         Output, RCA, presence, density and employment after the last year.
+    discovery : DiscoveryState
+        What each region knows about its suitability; imitation speeds; the private
+        value of a success per product (:mod:`s3sim.engine.discovery`).
+    public_inputs : PublicInputs
+        Stocks of domain-specific and horizontal public inputs
+        (:mod:`s3sim.engine.coordination`).
+    established : EstablishedTracker
+        Established new specialisations (:mod:`s3sim.engine.established`).
+    initial_market_share : ndarray (P,)
+        The regions' combined output per product over world demand at step 0 (the
+        reference of ``market_competition``).
     """
 
     config: ModelConfig
@@ -104,6 +118,10 @@ class EconomyState:
     budget: np.ndarray
     labour_force: np.ndarray
     measured: Measurement
+    discovery: DiscoveryState
+    public_inputs: PublicInputs
+    established: EstablishedTracker
+    initial_market_share: np.ndarray
     step: int = 0
 
     @property
