@@ -86,3 +86,23 @@ class Policy(ABC):
             subsidy_rate=np.zeros((obs.n_regions, obs.n_products)),
             research_funding=np.zeros(obs.n_bodies),
         )
+
+    def _buy_public_inputs(self, plan: PolicyPlan, obs: Observation, budget: np.ndarray,
+                           targets: dict[int, np.ndarray] | None) -> None:
+        """Spend ``public_input_share`` of the budget on public inputs.
+
+        ``targets`` (region -> product indices) makes them domain-specific: each
+        region's units go to the product-space clusters of its targets, in proportion
+        to how many targets each cluster holds; ``None`` buys the horizontal input.
+        """
+        share = self.config.public_input_share
+        if share <= 0:
+            return
+        plan.public_input_money = share * budget
+        if targets is None:
+            return
+        cluster = obs.product_space.cluster
+        weights = np.zeros((obs.n_regions, int(cluster.max()) + 1))
+        for region, products in targets.items():
+            np.add.at(weights[region], cluster[np.asarray(products, dtype=int)], 1.0)
+        plan.public_input_domains = weights

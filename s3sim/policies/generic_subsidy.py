@@ -4,7 +4,9 @@ The government co-finances a share (``subsidy_rate``) of the cost of any firm's
 diversification attempt, whatever the target, first come first served until the
 region's budget is spent, like an R&D tax credit or a generic innovation voucher
 (OECD 2010, *The Innovation Policy Mix*). It does not choose: the market and the
-firms' own relatedness-driven search decide where the money goes.
+firms' own relatedness-driven search decide where the money goes. With
+``public_input_share > 0`` that share buys a horizontal public input (general skills,
+absorptive capacity) that serves every domain (``docs/model.md`` 7.9).
 """
 
 from __future__ import annotations
@@ -26,4 +28,5 @@ class GenericSubsidy(Policy):
         plan = self._empty_plan(obs)
         has_money = budget > 0
         plan.subsidy_rate[has_money, :] = self.config.subsidy_rate
+        self._buy_public_inputs(plan, obs, budget, None)  # horizontal: serves every domain
         return plan

@@ -40,4 +40,5 @@ class PickingWinners(Policy):
         for region, products in self.priorities.items():
             if budget[region] > 0:
                 plan.venture_weights[region, products] = 1.0
+        self._buy_public_inputs(plan, obs, budget, self.priorities)
         return plan

@@ -20,8 +20,16 @@ prioritise. Four rules are offered (``selection_rule``):
     ``0.2 z(d) + 0.4 z(PCI) + 0.4 z(COG)``, favouring complex, well-connected
     products even when far from current capabilities.
 
+``random`` (a control: no information)
+    A standard-normal draw per product: priorities unrelated to any advantage.
+``oracle`` (a control: perfect information)
+    ``z(iota_q) + z(xi_rq) + z(d_rq)``: the products where the gap between social and
+    private returns is largest (fastest imitation, ``docs/model.md`` 7.9), that suit
+    the region and that it can reach — seen without noise.
+
 Statistical rules see the truth through ``signal_noise`` without the informant
-discount. Failure modes, applied to every rule:
+discount. ``signal_noise_lagging`` and ``capture_lagging`` set governance quality
+separately in lagging regions. Failure modes, applied to every rule:
 
 capture (``c`` in [0, 1])
     Incumbents lobby for what they already do: the score becomes
@@ -61,6 +69,8 @@ class SelectionInputs:
     popularity: np.ndarray
     noise: np.ndarray
     suitability: np.ndarray | None = None
+    imitation: np.ndarray | None = None
+    region_types: np.ndarray | None = None
 
 
 def _truth(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray:
@@ -83,6 +93,14 @@ def _truth(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray:
         return 0.5 * z_d + 0.25 * z_c + 0.25 * z_g
     if rule == "strategic_bets":
         return 0.2 * z_d + 0.4 * z_c + 0.4 * z_g
+    if rule == "random":
+        return np.array(inputs.noise, dtype=float)
+    if rule == "oracle":
+        z_i = zscore(np.zeros(inputs.pci.shape) if inputs.imitation is None
+                          else inputs.imitation[None, :])
+        z_s = (np.zeros_like(z_d) if inputs.suitability is None
+               else zscore(inputs.suitability))
+        return np.broadcast_to(z_i, z_d.shape) + z_s + z_d
     raise ValueError(f"unknown selection_rule {rule!r}")  # guarded by PolicyConfig
 
 
@@ -102,16 +120,27 @@ def priority_scores(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray
     ndarray (R, P)
     """
     score = _truth(config, inputs)
+    noise = _by_region(config.signal_noise, config.signal_noise_lagging, inputs)
     if config.selection_rule == "edp":
-        noise_sd = config.signal_noise / np.sqrt(1.0 + inputs.informants)
+        noise_sd = noise / np.sqrt(1.0 + inputs.informants)
     else:
-        noise_sd = config.signal_noise
-    score = score + noise_sd * inputs.noise
-    c = config.capture
-    if c > 0:
+        noise_sd = noise
+    if config.selection_rule not in ("random", "oracle"):
+        score = score + noise_sd * inputs.noise
+    c = _by_region(config.capture, config.capture_lagging, inputs)
+    if np.any(c > 0):
         score = (1.0 - c) * score + c * zscore(np.log1p(inputs.output))
     score = score - _NOVELTY_PENALTY * (1.0 - c) * inputs.presence
     h = config.herding
     if h > 0:
         score = (1.0 - h) * score + h * zscore(inputs.popularity)
     return score
+
+
+def _by_region(value: float, lagging: float | None, inputs: SelectionInputs) -> np.ndarray:
+    """A governance parameter per region (R, 1): ``lagging`` in lagging regions if set."""
+    n_regions = inputs.density.shape[0]
+    out = np.full((n_regions, 1), float(value))
+    if lagging is not None and inputs.region_types is not None:
+        out[np.asarray(inputs.region_types) == "lagging"] = float(lagging)
+    return out

@@ -36,6 +36,28 @@ INFORMANT_PROXIMITY = 0.4
 """Firms and research bodies inform the EDP about products this close to their own."""
 
 
+def _domains(score: np.ndarray, proximity: np.ndarray, present: np.ndarray, size: int,
+             breadth: int) -> np.ndarray:
+    """Priority domains: each best-scoring product with its ``breadth - 1`` closest products.
+
+    Domains are built in score order from products not yet chosen (and, for the
+    neighbours, not already specialised in), until ``size`` products are chosen.
+    """
+    chosen: list[int] = []
+    taken = np.isneginf(score).copy()
+    for seed in np.argsort(-score, kind="stable"):
+        if len(chosen) >= size:
+            break
+        if taken[seed]:
+            continue
+        near = np.argsort(-proximity[seed], kind="stable")
+        near = near[(near != seed) & ~taken[near] & ~present[near]][: breadth - 1]
+        members = [int(seed), *near.tolist()][: size - len(chosen)]
+        chosen += members
+        taken[members] = True
+    return np.asarray(chosen, dtype=int)
+
+
 class SmartSpecialisation(Policy):
     """Entrepreneurial discovery, priority domains, concentrated support, monitoring."""
 
@@ -58,6 +80,8 @@ class SmartSpecialisation(Policy):
             self._revise(obs)
             self._last_revision = step
             self._body_in_domain = self._bodies_in_domain(obs)
+        if self.config.graduation_years > 0 and self._graduate(obs):
+            self._body_in_domain = self._bodies_in_domain(obs)
         plan = self._empty_plan(obs)
         in_domain = np.zeros((obs.n_regions, obs.n_products), dtype=bool)
         for region, products in self.priorities.items():
@@ -69,6 +93,7 @@ class SmartSpecialisation(Policy):
             obs.n_regions,
         )
         plan.priorities = self.priorities
+        self._buy_public_inputs(plan, obs, budget, self.priorities)
         return plan
 
     def _bodies_in_domain(self, obs: Observation) -> np.ndarray:
@@ -81,6 +106,19 @@ class SmartSpecialisation(Policy):
             near |= np.isin(body_domain[mine], products)
             in_domain[np.flatnonzero(mine)[near]] = True
         return in_domain
+
+    def _graduate(self, obs: Observation) -> bool:
+        """Drop priorities the region has held RCA >= 1 in for ``graduation_years`` years.
+
+        Returns whether any priority graduated.
+        """
+        years, changed = self.config.graduation_years, False
+        for region, products in self.priorities.items():
+            keep = obs.rca_held[region, products] < years
+            if not keep.all():
+                self.priorities[region] = products[keep]
+                changed = True
+        return changed
 
     def observe(self, outcome: StepOutcome) -> None:
         """Count entries per (region, product) for monitoring."""
@@ -111,6 +149,8 @@ class SmartSpecialisation(Policy):
             suitability=obs.suitability,
             popularity=popularity,
             noise=noise,
+            imitation=obs.imitation,
+            region_types=obs.region_types,
         )
         score = priority_scores(self.config, inputs)
         n = min(self.config.n_priorities, n_products)
@@ -124,7 +164,12 @@ class SmartSpecialisation(Policy):
                 keep = old[worked]
                 score[region, old[~worked]] = -np.inf  # dropped: not chosen again at once
             score[region, keep] = -np.inf
-            fill = np.argsort(-score[region], kind="stable")[: n - keep.size]
+            breadth = self.config.priority_breadth
+            if breadth == 1:
+                fill = np.argsort(-score[region], kind="stable")[: n - keep.size]
+            else:
+                fill = _domains(score[region], obs.product_space.proximity, obs.presence[region],
+                                n * breadth - keep.size, breadth)
             new_priorities[region] = np.concatenate([keep, fill]).astype(int)
         self.priorities = new_priorities
         self._entries_since_revision[:] = 0
