@@ -184,8 +184,8 @@ class ModelConfig:
     about a product is informative (Bahar, Hausmann & Hidalgo 2014). 0: independent."""
     decision_sharpness: float = 0.0
     """Firms weigh an attempt's expected private value against its private cost:
-    ``P(go) = logistic(k (pi V - c) / attempt_cost)`` with ``k`` this value; 0 (off):
-    every considered attempt is made."""
+    ``P(go) = logistic(k (pi V / c - 1))`` with ``k`` this value; 0 (off): every
+    considered attempt is made."""
     discovery_cost: float = 0.0
     """Extra cost of a pioneer's attempt at a product its region has not tried yet
     (output units); followers do not pay it (Hausmann & Rodrik 2003)."""
@@ -195,10 +195,11 @@ class ModelConfig:
     """SD of log imitation speed across product-space clusters (a mean-preserving spread:
     the gap between private and social returns differs by domain)."""
     externality_domain: int | None = None
-    """If set, imitation and the critical mass act only in this product-space cluster
-    (the ``oracle_domain`` limit case); None: everywhere."""
-    rent_margin: float = 0.2
-    """Yearly profit per unit of an entrant's output, in the private value of success."""
+    """If set, discovery costs, imitation and the critical mass act only in this
+    product-space cluster (the ``oracle_domain`` limit case); None: everywhere."""
+    success_value: float = 2.0
+    """V0: what a successful new activity is worth to its owner when nobody imitates it
+    (output units: mean initial firm-years of output)."""
     decision_horizon: int = 10
     """Years over which a firm values a success."""
     private_discount: float = 0.1
@@ -263,7 +264,7 @@ class ModelConfig:
                      "labour_growth"):
             _check_range(name, getattr(self, name), None, None)
         _check_range("capacity_factor", self.capacity_factor, 1.0, None)
-        for name in ("decision_sharpness", "discovery_cost", "imitation_spread", "rent_margin",
+        for name in ("decision_sharpness", "discovery_cost", "imitation_spread", "success_value",
                      "private_discount", "viability_strength", "critical_mass_threshold",
                      "public_input_strength", "market_competition"):
             _check_range(name, getattr(self, name), 0.0, None)

@@ -36,6 +36,17 @@ SCENARIOS: dict[str, ModelConfig] = {
         portfolio_intermediate=30,
         portfolio_lagging=10,
     ),
+    # The default economy with the market failures smart specialisation is meant to
+    # correct switched on at the middle of their pre-stated ranges
+    # (experiments/when_s3_wins/README.md); subsidies act only through firms' private
+    # decisions (success_subsidy 0; studies also set policy.attempt_response 0).
+    "market_failures": ModelConfig(**{
+        "hidden_suitability": 1.0, "suitability_correlation": 0.5,
+        "decision_sharpness": 2.0, "success_value": 2.0, "discovery_cost": 1.0,
+        "imitation_speed": 0.25, "imitation_spread": 0.5,
+        "viability_strength": 0.3, "critical_mass_threshold": 15.0,
+        "public_input_strength": 2.0, "market_competition": 0.2, "success_subsidy": 0.0,
+    }),
 }
 
 

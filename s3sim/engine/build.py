@@ -221,7 +221,10 @@ def _discovery(config: ModelConfig, ps: ProductSpace, suitability: np.ndarray,
     z = rng.standard_normal(n_clusters) if config.imitation_spread > 0 else np.zeros(n_clusters)
     imitation = imitation_by_product(config.imitation_speed, config.imitation_spread,
                                      ps.cluster, z)
+    in_domain = None
     if config.externality_domain is not None:
-        imitation = np.where(ps.cluster == config.externality_domain, imitation, 0.0)
-    return DiscoveryState.start(suitability, known, config.suitability_correlation, imitation)
+        in_domain = ps.cluster == config.externality_domain
+        imitation = np.where(in_domain, imitation, 0.0)
+    return DiscoveryState.start(suitability, known, config.suitability_correlation, imitation,
+                                in_domain)
 

@@ -19,17 +19,21 @@ Suitability and beliefs
     chance of entering a product by about 65 %: what others reveal is informative).
 Private value of an attempt
     A firm (or entrepreneur) that considers an attempt at q proceeds with probability
-    :math:`\mathrm{logistic}(\kappa_v(\hat\pi V_q - c)/c_\mathrm{ref})`, where
+    :math:`\mathrm{logistic}(\kappa_v(\hat\pi V_q / c - 1))`, where
     :math:`\hat\pi` is the success probability it perceives (the true law with
     :math:`b_{rq}` in place of :math:`\xi_{rq}`),
-    :math:`V_q = m\,s_e \sum_{t<H} [\beta(1-\iota_q)]^t` the private value of a
-    success (yearly margin :math:`m` on the entrant's output :math:`s_e` over a horizon
-    of :math:`H` years at the firm's discount factor :math:`\beta`, eroded by
-    imitation at speed :math:`\iota_q`), and :math:`c` its private cost: the attempt
+    :math:`V_q = V_0\,A(\iota_q)/A(0)` the private value of a success, with
+    :math:`A(\iota) = \sum_{t<H} [\beta(1-\iota)]^t`: :math:`V_0` (``success_value``,
+    output units) is what a success is worth to its owner when nobody imitates it, and
+    imitation at speed :math:`\iota_q` erodes the rent over a horizon of :math:`H`
+    years at the firm's discount factor :math:`\beta`; :math:`c` is its private cost: the attempt
     cost plus the discovery cost :math:`c_D` when q is not yet revealed in the region,
     less the subsidy on offer. :math:`\kappa_v` = ``decision_sharpness``; 0 switches
     the private decision off (every considered attempt proceeds, as without this
-    mechanism).
+    mechanism). The elasticity of attempts to their private cost is
+    :math:`-\kappa_v(1-p)\hat\pi V_q/c` at go probability :math:`p` — the quantity
+    Bloom, Griffith & Van Reenen (2002) estimate for R&D (about 0.1 in the short run and
+    1 in the long run), which is what calibrates :math:`\kappa_v`.
 Spread of the externality across domains
     :math:`\iota_q = \min(1, \bar\iota\,\exp(s_\iota z_{k(q)} - s_\iota^2/2))` with one
     standard-normal :math:`z_k` per product-space cluster k: a mean-preserving spread
@@ -88,34 +92,41 @@ def imitation_by_product(mean: float, spread: float, cluster: np.ndarray,
     return np.minimum(1.0, mean * factor[np.asarray(cluster)])
 
 
-def private_value(margin: float, entry_size: float, horizon: int, discount: float,
+def private_value(value: float, horizon: int, discount: float,
                   imitation: np.ndarray) -> np.ndarray:
-    r"""Private value of a successful attempt per product, :math:`V_q`.
+    r"""Private value of a successful attempt per product, :math:`V_q = V_0 A(\iota_q)/A(0)`.
 
-    ``V_q = margin * entry_size * sum_{t<H} (beta (1 - iota_q))**t`` with
-    ``beta = 1 / (1 + discount)``.
+    ``A(iota) = sum_{t<H} (beta (1 - iota))**t`` with ``beta = 1 / (1 + discount)``: the
+    share of the unimitated value :math:`V_0` that the owner keeps.
 
     Examples
     --------
-    >>> private_value(0.5, 1.0, 2, 0.0, np.array([0.0, 1.0]))
-    array([1. , 0.5])
+    >>> private_value(2.0, 2, 0.0, np.array([0.0, 1.0]))
+    array([2., 1.])
     """
     keep = (1.0 - np.asarray(imitation, dtype=float)) / (1.0 + discount)
     years = np.arange(horizon)[:, None]
-    return margin * entry_size * (keep[None, :] ** years).sum(axis=0)
+    kept = (keep[None, :] ** years).sum(axis=0)
+    full = ((1.0 / (1.0 + discount)) ** np.arange(horizon)).sum()
+    return value * kept / full
 
 
 def attempt_go_probability(perceived_success: np.ndarray, value: np.ndarray,
-                           private_cost: np.ndarray, reference_cost: float,
-                           sharpness: float) -> np.ndarray:
-    r"""Probability that a considered attempt is made: ``logistic(k (pi V - c) / c_ref)``.
+                           private_cost: np.ndarray, sharpness: float) -> np.ndarray:
+    r"""Probability that a considered attempt is made: ``logistic(k (pi V / c - 1))``.
+
+    An attempt that costs its maker nothing (fully subsidised) is always made.
 
     Examples
     --------
-    >>> attempt_go_probability(np.array([0.5]), np.array([2.0]), np.array([1.0]), 1.0, 4.0)
-    array([0.5])
+    >>> attempt_go_probability(np.array([0.5, 0.5]), np.array([2.0, 2.0]),
+    ...                        np.array([1.0, 0.0]), 4.0)
+    array([0.5, 1. ])
     """
-    x = sharpness * (perceived_success * value - private_cost) / reference_cost
+    cost = np.asarray(private_cost, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = sharpness * (perceived_success * value / cost - 1.0)
+    x = np.where(cost > 0, x, np.inf)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
@@ -137,6 +148,9 @@ class DiscoveryState:
         :math:`\rho`, the correlation of suitability across regions.
     imitation : ndarray (P,)
         Imitation speed per product.
+    in_domain : ndarray of bool (P,)
+        Products where discovery costs apply (all, unless ``externality_domain`` confines
+        the market failures to one cluster).
     """
 
     suitability: np.ndarray
@@ -145,10 +159,11 @@ class DiscoveryState:
     revealed_sum: np.ndarray
     correlation: float
     imitation: np.ndarray
+    in_domain: np.ndarray
 
     @classmethod
     def start(cls, suitability: np.ndarray, known: np.ndarray, correlation: float,
-              imitation: np.ndarray) -> DiscoveryState:
+              imitation: np.ndarray, in_domain: np.ndarray | None = None) -> DiscoveryState:
         """Initial knowledge: each region knows its suitability where it already produces."""
         known = np.asarray(known, dtype=bool)
         return cls(
@@ -158,6 +173,8 @@ class DiscoveryState:
             revealed_sum=np.where(known, suitability, 0.0).sum(axis=0),
             correlation=float(correlation),
             imitation=np.asarray(imitation, dtype=float),
+            in_domain=(np.ones(known.shape[1], dtype=bool) if in_domain is None
+                       else np.asarray(in_domain, dtype=bool)),
         )
 
     def belief(self, region: np.ndarray, product: np.ndarray) -> np.ndarray:

@@ -128,7 +128,7 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws,
     pioneer = state.discovery.is_pioneer(region, product)
     cost = np.concatenate([p[2] for p in parts])
     if cfg.discovery_cost > 0:
-        cost = cost + cfg.discovery_cost * pioneer
+        cost = cost + cfg.discovery_cost * (pioneer & state.discovery.in_domain[product])
     att = Attempts(region=region, product=product, cost=cost,
                    u_success=np.concatenate([p[3] for p in parts]),
                    order=np.concatenate([p[4] for p in parts]),
@@ -168,10 +168,9 @@ def decide(state: EconomyState, att: Attempts, sigma: np.ndarray,
     belief = state.discovery.belief(att.region, att.product)
     logit = success_logit(state, att.region, att.product, offer, absorbed, belief)
     perceived = 0.5 * (1.0 + np.tanh(0.5 * logit))
-    value = private_value(cfg.rent_margin, cfg.entry_size, cfg.decision_horizon,
-                          cfg.private_discount, state.discovery.imitation)[att.product]
-    reference = cfg.attempt_cost if cfg.attempt_cost > 0 else 1.0
-    return attempt_go_probability(perceived, value, att.cost * (1.0 - offer), reference,
+    value = private_value(cfg.success_value, cfg.decision_horizon, cfg.private_discount,
+                          state.discovery.imitation)[att.product]
+    return attempt_go_probability(perceived, value, att.cost * (1.0 - offer),
                                   cfg.decision_sharpness)
 
 

@@ -13,7 +13,11 @@ seeds and writes
     grid does not sweep it), ``grid``, ``metric``, ``mean``, ``ci_low``, ``ci_high``,
     ``n_seeds``, ``min_effect`` and ``verdict``;
 ``limit_cases.csv``
-    ``case, metric, mean, ci_low, ci_high, n_seeds, min_effect, verdict``.
+    ``case, metric, mean, ci_low, ci_high, n_seeds, min_effect, verdict`` for the
+    known-answer cases (``phase.limit_cases``);
+``cases.csv``
+    the same for other named cases (``phase.cases``, e.g. S3 as designed and as
+    practised).
 
 Every metric is smart specialisation's minus the generic subsidy's, per region and
 averaged over regions within a seed (:mod:`s3sim.experiments.welfare`); the seed is the
@@ -39,6 +43,7 @@ from s3sim.config import ConfigError
 __all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict",
            "write_phase_tables"]
 
+CASE_GROUPS = ("limit_cases", "cases")
 TREATMENT = "smart_specialisation"
 CONTROL = "generic_subsidy"
 _GROUPS = ("scenario", "policy")
@@ -98,10 +103,11 @@ def phase_cells(phase: Mapping[str, Any]) -> list[Cell]:
             cells.append(Cell(len(cells), str(grid),
                               ",".join(f"{k}={v}" for k, v in short.items()), short,
                               dict(zip(keys, combo, strict=True))))
-    for case, overrides in (phase.get("limit_cases") or {}).items():
-        for key in overrides:
-            _check_key(key, f"phase.limit_cases.{case}")
-        cells.append(Cell(len(cells), "limit_cases", str(case), {}, dict(overrides)))
+    for group in CASE_GROUPS:
+        for case, overrides in (phase.get(group) or {}).items():
+            for key in overrides:
+                _check_key(key, f"phase.{group}.{case}")
+            cells.append(Cell(len(cells), group, str(case), {}, dict(overrides)))
     return cells
 
 
@@ -141,8 +147,8 @@ def verdict(mean: float, low: float, high: float, min_effect: float) -> str:
 
 def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Cell],
                  min_effect_share: float, welfare: Any = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build ``phase.csv`` and ``limit_cases.csv`` tables from the cells' regions tables.
+                 ) -> dict[str, pd.DataFrame]:
+    """Build the ``phase``, ``limit_cases`` and ``cases`` tables from the cells' runs.
 
     Parameters
     ----------
@@ -158,7 +164,7 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
 
     params = welfare or WelfareParameters()
     grid_rows: list[dict[str, Any]] = []
-    case_rows: list[dict[str, Any]] = []
+    case_rows: dict[str, list[dict[str, Any]]] = {g: [] for g in CASE_GROUPS}
     swept = sorted({k for c in cells for k in c.values})
     for cell in cells:
         treat, ctrl = results.get((cell.index, TREATMENT)), results.get((cell.index, CONTROL))
@@ -183,12 +189,13 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
                    "n_seeds": int(values.notna().sum()), "min_effect": min_effect,
                    "verdict": verdict(mean, low, high, min_effect)
                    if metric.startswith("net_benefit") else ""}
-            if cell.grid == "limit_cases":
-                case_rows.append({"case": cell.name, **row})
+            if cell.grid in CASE_GROUPS:
+                case_rows[cell.grid].append({"case": cell.name, **row})
             else:
                 grid_rows.append({**{k: cell.values.get(k, np.nan) for k in swept},
                                   "grid": cell.grid, "cell": cell.name, **row})
-    return pd.DataFrame(grid_rows), pd.DataFrame(case_rows)
+    return {"phase": pd.DataFrame(grid_rows),
+            **{g: pd.DataFrame(rows) for g, rows in case_rows.items()}}
 
 
 def _spent(regions: pd.DataFrame) -> float:
@@ -209,13 +216,16 @@ def write_phase_tables(sweep_dir: str | Path, phase: Mapping[str, Any],
 
     sweep_dir = Path(sweep_dir)
     cells = phase_cells(phase)
-    grid, cases = phase_frames(results, cells, float(phase.get("min_effect_share", 0.05)))
+    frames = phase_frames(results, cells, float(phase.get("min_effect_share", 0.05)))
     written = []
-    for name, frame in (("phase.csv", grid), ("limit_cases.csv", cases)):
-        path = sweep_dir / name
+    for name, frame in frames.items():
+        if frame.empty and name != "phase":
+            continue
+        path = sweep_dir / f"{name}.csv"
         with atomic_write(path) as tmp:
             frame.to_csv(tmp, index=False)
         written.append(path)
+    grid = frames["phase"]
     if not grid.empty:
         from s3sim.viz.phase import draw_phase_diagrams
 

@@ -8,20 +8,25 @@ come at another's expense when regions compete for world demand):
 Net benefit (per seed and region, discount rate :math:`\delta`)
     .. math::
 
-        NB = \sum_{t=1}^{T} (1+\delta)^{-t}\,\bigl[\Delta Y_t - \Delta C_t
-             - (1+\lambda)\,G_t\bigr],
+        NB = \sum_{t=1}^{T} (1+\delta)^{-t}\,\bigl[(1-\omega)\Delta Y_t - \Delta C_t
+             - (1+\lambda)\,\Delta G_t\bigr],
 
     where :math:`\Delta Y_t` is the output gain over the paired baseline (output units:
     a mean initial firm's yearly output), :math:`\Delta C_t` the additional private cost
-    of diversification attempts paid by firms (net of grants), :math:`G_t` public
-    spending including administrative costs, and :math:`\lambda` the marginal cost of
-    public funds (excess burden of taxation; Dahlby 2008). Reported at 3 % and 5 %
-    (the European Commission's cost-benefit guide uses both).
+    of diversification attempts paid by firms (net of grants), :math:`\Delta G_t` the
+    additional public spending including administrative costs (all of it when the
+    comparison is laissez-faire), :math:`\lambda` the marginal cost of public funds
+    (excess burden of taxation; Dahlby 2008) and :math:`\omega` the opportunity cost of
+    the inputs the additional output draws from other uses, as a share of that output
+    (0 when they would otherwise be idle; about the labour share when fully employed).
+    A pure transfer (a grant for an attempt that would have happened anyway) lowers
+    :math:`\Delta C` by what it raises :math:`\Delta G`: it costs :math:`\lambda` per unit.
+    Reported at 3 % and 5 % (the European Commission's cost-benefit guide uses both).
 Marginal value of public funds (Hendren & Sprung-Keyser 2020)
     .. math::
 
-        MVPF = \frac{\sum_t (1+\delta)^{-t} (\Delta Y_t - \Delta C_t)}
-                    {\sum_t (1+\delta)^{-t} (G_t - \tau \Delta Y_t)},
+        MVPF = \frac{\sum_t (1+\delta)^{-t} ((1-\omega)\Delta Y_t - \Delta C_t)}
+                    {\sum_t (1+\delta)^{-t} (\Delta G_t - \tau \Delta Y_t)},
 
     the beneficiaries' willingness to pay per unit of net cost to the government, which
     recovers a share :math:`\tau` of additional output as taxes. A non-positive net
@@ -62,14 +67,18 @@ class WelfareParameters:
         the estimates surveyed by Dahlby 2008).
     tax_rate : float
         Share :math:`\tau` of additional output that returns to the government.
+    input_cost_share : float
+        :math:`\omega`, the opportunity cost of the inputs behind additional output.
     """
 
     discount_rates: tuple[float, ...] = (0.03, 0.05)
     mcpf: float = 0.3
     tax_rate: float = 0.3
+    input_cost_share: float = 0.0
 
     def __post_init__(self) -> None:
-        for name, value in (("mcpf", self.mcpf), ("tax_rate", self.tax_rate)):
+        for name, value in (("mcpf", self.mcpf), ("tax_rate", self.tax_rate),
+                            ("input_cost_share", self.input_cost_share)):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value}")
         if any(not np.isfinite(r) or r <= -1 for r in self.discount_rates):
@@ -126,7 +135,8 @@ def paired_welfare(policy: pd.DataFrame, baseline: pd.DataFrame,
     b = b[b["step"] > 0]
     d_output = p["output"].to_numpy() - b["output"].to_numpy()
     d_private = _column(p, "private_cost").to_numpy() - _column(b, "private_cost").to_numpy()
-    spent = p["budget_spent"].to_numpy()
+    spent = p["budget_spent"].to_numpy() - b["budget_spent"].to_numpy()
+    d_output_net = (1.0 - params.input_cost_share) * d_output
     step = p["step"].to_numpy()
     frame = p[["seed", "region", "region_type"]].copy()
     out = frame.groupby(_KEYS, sort=True).first()
@@ -134,15 +144,16 @@ def paired_welfare(policy: pd.DataFrame, baseline: pd.DataFrame,
         disc = (1.0 + rate) ** -step.astype(float)
         parts = pd.DataFrame({
             "seed": frame["seed"].to_numpy(), "region": frame["region"].to_numpy(),
-            "gain": disc * d_output, "private": disc * d_private, "spent": disc * spent,
+            "gain": disc * d_output, "net_gain": disc * d_output_net,
+            "private": disc * d_private, "spent": disc * spent,
         }).groupby(_KEYS, sort=True).sum()
-        net = parts["gain"] - parts["private"] - (1.0 + params.mcpf) * parts["spent"]
+        net = parts["net_gain"] - parts["private"] - (1.0 + params.mcpf) * parts["spent"]
         out[f"net_benefit_{_rate_label(rate)}"] = net
         if i == 0:
             out["output_gain_pv"] = parts["gain"]
             out["private_cost_pv"] = parts["private"]
             out["spent_pv"] = parts["spent"]
-            numerator = parts["gain"] - parts["private"]
+            numerator = parts["net_gain"] - parts["private"]
             denominator = parts["spent"] - params.tax_rate * parts["gain"]
             out["mvpf_numerator"] = numerator
             out["mvpf_denominator"] = denominator

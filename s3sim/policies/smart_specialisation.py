@@ -166,7 +166,8 @@ class SmartSpecialisation(Policy):
             score[region, keep] = -np.inf
             breadth = self.config.priority_breadth
             if breadth == 1:
-                fill = np.argsort(-score[region], kind="stable")[: n - keep.size]
+                order = np.argsort(-score[region], kind="stable")
+                fill = order[~np.isin(order, keep)][: n - keep.size]
             else:
                 fill = _domains(score[region], obs.product_space.proximity, obs.presence[region],
                                 n * breadth - keep.size, breadth)
