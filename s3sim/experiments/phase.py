@@ -159,7 +159,7 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
         instruments), stated in advance.
     welfare : WelfareParameters, optional
     """
-    from s3sim.experiments.welfare import WelfareParameters, paired_welfare
+    from s3sim.experiments.welfare import WelfareParameters, divergence, paired_welfare
     from s3sim.stats import t_interval
 
     params = welfare or WelfareParameters()
@@ -180,8 +180,10 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
         metrics["output_gain_pv"] = per_seed["output_gain_pv"]
         metrics["private_cost_pv"] = per_seed["private_cost_pv"]
         metrics["spent_pv"] = per_seed["spent_pv"]
-        if "established_gain" in per_seed:
-            metrics["established_gain"] = per_seed["established_gain"]
+        for extra in ("established_gain", "output_gain_final", "employment_gain_final"):
+            if extra in per_seed:
+                metrics[extra] = per_seed[extra]
+        metrics["divergence"] = divergence(treat) - divergence(ctrl)
         min_effect = min_effect_share * float(money)
         for metric, values in metrics.items():
             mean, low, high = t_interval(values.to_numpy())

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["WelfareParameters", "paired_welfare", "system_welfare"]
+__all__ = ["WelfareParameters", "divergence", "paired_welfare", "system_welfare"]
 
 _KEYS = ["seed", "region"]
 
@@ -112,8 +112,9 @@ def paired_welfare(policy: pd.DataFrame, baseline: pd.DataFrame,
         One row per (seed, region): ``region_type``, ``output_gain_pv`` and
         ``spent_pv`` (at the first discount rate), ``private_cost_pv``,
         ``net_benefit_<r>pct`` for each rate, ``mvpf``, ``mvpf_numerator`` and
-        ``mvpf_denominator`` (so that means of totals can be formed), and
-        ``established_gain`` (additional established new specialisations).
+        ``mvpf_denominator`` (so that means of totals can be formed),
+        ``established_gain`` (additional established new specialisations),
+        ``output_gain_final`` and ``employment_gain_final`` (last year's differences).
 
     Examples
     --------
@@ -162,7 +163,31 @@ def paired_welfare(policy: pd.DataFrame, baseline: pd.DataFrame,
         est = (p.groupby(_KEYS, sort=True)["established"].sum()
                - b.groupby(_KEYS, sort=True)["established"].sum())
         out["established_gain"] = est
+    last = p["step"] == p["step"].max()
+    final = pd.DataFrame({"seed": frame["seed"].to_numpy()[last],
+                          "region": frame["region"].to_numpy()[last],
+                          "output_gain_final": d_output[last.to_numpy()]})
+    if "employment" in p:
+        final["employment_gain_final"] = (p["employment"].to_numpy()
+                                          - b["employment"].to_numpy())[last.to_numpy()]
+    out = out.join(final.set_index(_KEYS))
     return out.reset_index()
+
+
+def divergence(regions: pd.DataFrame) -> pd.Series:
+    """Leading-minus-lagging gap in output growth per seed: ``mean log(Y_T / Y_0)``.
+
+    Positive values mean leading regions grew faster (divergence). A policy's effect on
+    divergence is its paired difference with the baseline's.
+    """
+    first = regions[regions["step"] == regions["step"].min()].set_index(_KEYS)["output"]
+    last_rows = regions[regions["step"] == regions["step"].max()].set_index(_KEYS)
+    growth = np.log(last_rows["output"] / first.reindex(last_rows.index))
+    by_type = growth.groupby([last_rows.index.get_level_values("seed"),
+                              last_rows["region_type"]]).mean().unstack()
+    if not {"leading", "lagging"} <= set(by_type.columns):
+        return pd.Series(np.nan, index=by_type.index, name="divergence")
+    return (by_type["leading"] - by_type["lagging"]).rename("divergence")
 
 
 def _mvpf(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""Phase studies: cells, pairing of the two instruments, pre-stated minimum effect, outputs."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from s3sim.config import ConfigError, PolicyConfig
+from s3sim.experiments.job import CONFIG_DIR
+from s3sim.experiments.phase import (
+    CONTROL,
+    TREATMENT,
+    apply_cell,
+    phase_cells,
+    phase_frames,
+    write_phase_tables,
+)
+from s3sim.experiments.simulation import run_simulation
+from s3sim.scenarios import SCENARIOS
+
+SMALL = SCENARIOS["synthetic_small"].replace(steps=6)
+
+
+@pytest.mark.parametrize("name", ["when_s3_wins", "when_s3_wins_quick"])
+def test_the_sweep_covers_every_cell_of_the_study(name):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"experiment={name}"])
+    cells = phase_cells(OmegaConf.to_container(cfg.phase, resolve=True))
+    text = (CONFIG_DIR / "experiment" / f"{name}.yaml").read_text()
+    stop = int(re.search(r"phase\.cell: range\(0,(\d+)\)", text).group(1))
+    assert stop == len(cells)
+    assert {c.name for c in cells if c.grid == "limit_cases"} == {
+        "full_coverage", "uniform_no_information", "oracle_domain"}
+
+
+def test_cells_apply_their_overrides_and_bad_indices_fail_in_one_line():
+    phase = {"grids": {"g": {"scenario.imitation_speed": [0.0, 0.5],
+                             "policy.selection_rule": ["random"]}}, "cell": 1}
+    scenario, policy = apply_cell({"steps": 3}, {"name": "smart_specialisation"}, phase)
+    assert scenario == {"steps": 3, "imitation_speed": 0.5}
+    assert policy["selection_rule"] == "random"
+    with pytest.raises(ConfigError, match=r"phase.cell must be a whole number in \[0, 1\]"):
+        apply_cell({}, {}, {**phase, "cell": 2})
+    with pytest.raises(ConfigError, match=r"must be 'scenario\.<parameter>'"):
+        phase_cells({"grids": {"g": {"imitation_speed": [0.0]}}})
+
+
+def test_phase_tables_pair_the_instruments_and_apply_the_minimum_effect(tmp_path):
+    phase = {"grids": {"g": {"scenario.imitation_speed": [0.0]}},
+             "limit_cases": {"full_coverage": {}}, "min_effect_share": 0.05}
+    common = dict(budget_share=0.01, attempt_response=0.0)
+    seeds = [0, 1]
+    generic = run_simulation(SMALL, PolicyConfig(CONTROL, **common), seeds).regions
+    s3 = run_simulation(SMALL, PolicyConfig(TREATMENT, **common), seeds).regions
+    full = run_simulation(SMALL, PolicyConfig(TREATMENT, n_priorities=10**6, research_share=0,
+                                              min_entries_to_keep=0, **common), seeds).regions
+    results = {(0, CONTROL): generic, (0, TREATMENT): s3, (1, CONTROL): generic,
+               (1, TREATMENT): full}
+    frames = phase_frames(results, phase_cells(phase), 0.05)
+    grid, limits = frames["phase"], frames["limit_cases"]
+    assert {"imitation_speed", "grid", "metric", "mean", "ci_low", "ci_high", "n_seeds",
+            "verdict"} <= set(grid.columns)
+    assert set(grid["n_seeds"]) == {2}
+    net = limits[limits.metric == "net_benefit"].iloc[0]
+    assert net["mean"] == 0.0 and net["verdict"] == "none"  # identical instruments
+    assert (limits["mean"].abs() < 1e-9).all()
+    written = write_phase_tables(tmp_path, phase, results)
+    names = {p.name for p in written}
+    assert {"phase.csv", "limit_cases.csv", "phase_g.png", "phase_g.svg"} <= names
+    assert np.isfinite(grid[grid.metric == "net_benefit"]["mean"]).all()
