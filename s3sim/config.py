@@ -221,6 +221,12 @@ class ModelConfig:
     market_competition: float = 0.0
     """Growth penalty per unit of log change in the simulated regions' combined share of
     world demand for a product: regions compete for the same markets; 0 (off)."""
+    shock_cluster: int | None = None
+    """A permanent drop of world demand for every product of this product-space cluster
+    in year ``shock_year`` (resilience experiments); None: no shock."""
+    shock_year: int = 10
+    shock_size: float = 0.5
+    """Log-points of world demand the shocked cluster loses (0.5: about -39 %)."""
     established_years: int = 3
     """A new specialisation is *established* when RCA, after being below
     ``established_floor``, reaches 1 and holds for this many consecutive years ..."""
@@ -276,6 +282,10 @@ class ModelConfig:
         _check_int("established_years", self.established_years, 1, 1000)
         if self.externality_domain is not None:
             _check_int("externality_domain", self.externality_domain, 0)
+        if self.shock_cluster is not None:
+            _check_int("shock_cluster", self.shock_cluster, 0)
+        _check_int("shock_year", self.shock_year, 1)
+        _check_range("shock_size", self.shock_size, 0.0, 20.0)
 
     def replace(self, **changes: Any) -> ModelConfig:
         """Return a copy with ``changes`` applied (validated)."""

@@ -252,3 +252,14 @@ def test_full_coverage_smart_specialisation_equals_the_generic_subsidy():
         **common), [0, 1])
     cols = ["output", "budget_spent", "private_cost", "established", "firm_entries"]
     pd.testing.assert_frame_equal(generic.regions[cols], s3.regions[cols])
+
+
+def test_a_demand_shock_to_one_cluster_costs_output_and_is_measured():
+    from s3sim.experiments.welfare import resilience
+
+    config = SMALL.replace(steps=10, shock_cluster=0, shock_year=4, shock_size=2.0)
+    shocked = run_simulation(config, PolicyConfig("none"), [0]).regions
+    calm = run_simulation(config.replace(shock_cluster=None), PolicyConfig("none"), [0]).regions
+    assert shocked[shocked.step < 4]["output"].equals(calm[calm.step < 4]["output"])
+    hit, none = resilience(shocked, 4), resilience(calm, 4)
+    assert hit["output_lost"].iloc[0] > none["output_lost"].iloc[0]

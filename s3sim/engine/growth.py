@@ -7,7 +7,9 @@ Sub-models: growth and exit). Two optional market-failure terms (0 = off):
 ``+ gamma_V (S(L_rq + psi P_rq) - 1)``, the viability of an activity without enough
 co-located related capability (:mod:`s3sim.engine.coordination`), and
 ``- gamma_C (log m_q(t) - log m_q(0))``, competition for world demand: the regions'
-combined share ``m_q`` of world demand for q rises, prices and margins fall.
+combined share ``m_q`` of world demand for q rises, prices and margins fall. A demand
+shock (``shock_cluster``) cuts the log size of the cluster's firms by ``shock_size`` in
+``shock_year``.
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ def grow_and_exit(state: EconomyState, draws: YearDraws) -> Growth:
               + cfg.growth_sd * draws.growth[live])
     if cfg.viability_strength > 0:
         growth = growth + cfg.viability_strength * (viability_of(state)[reg, prod] - 1.0)
+    if cfg.shock_cluster is not None and state.step == cfg.shock_year:
+        # the demand shock cuts the sales of the cluster's firms at once (the market's
+        # smoothed growth, which firms also follow, carries it for a few more years)
+        growth = growth - cfg.shock_size * (state.product_space.cluster[prod]
+                                            == cfg.shock_cluster)
     if cfg.market_competition > 0:
         share = market_share(state.measured.output, state.market.demand)
         change = np.log(share / state.initial_market_share)

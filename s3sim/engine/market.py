@@ -65,10 +65,16 @@ class WorldMarket:
         """Current world demand per product (USD)."""
         return np.exp(self.log_demand)
 
-    def step(self) -> None:
-        """Advance one year: trend plus an independent shock per product."""
+    def step(self, extra: np.ndarray | None = None) -> None:
+        """Advance one year: trend plus an independent shock per product.
+
+        ``extra`` (log-points per product) adds a deterministic shock this year, e.g. a
+        collapse of demand for one cluster; it enters growth and smoothed growth.
+        """
         shocks = self._shock_sd * self._rng.standard_normal(self.log_demand.size)
         self.growth = self.trend + shocks
+        if extra is not None:
+            self.growth = self.growth + extra
         self.log_demand += self.growth
         self.smoothed_growth += _SMOOTHING * (self.growth - self.smoothed_growth)
 

@@ -105,7 +105,11 @@ class StepResult:
 def start_year(state: EconomyState) -> Observation:
     """Advance the year counter and the world market; return the policy's view."""
     state.step += 1
-    state.market.step()
+    cfg = state.config
+    extra = None
+    if cfg.shock_cluster is not None and state.step == cfg.shock_year:
+        extra = -cfg.shock_size * (state.product_space.cluster == cfg.shock_cluster)
+    state.market.step(extra)
     return observe(state)
 
 

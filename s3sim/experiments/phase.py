@@ -159,7 +159,12 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
         instruments), stated in advance.
     welfare : WelfareParameters, optional
     """
-    from s3sim.experiments.welfare import WelfareParameters, divergence, paired_welfare
+    from s3sim.experiments.welfare import (
+        WelfareParameters,
+        divergence,
+        paired_welfare,
+        resilience,
+    )
     from s3sim.stats import t_interval
 
     params = welfare or WelfareParameters()
@@ -184,6 +189,11 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
             if extra in per_seed:
                 metrics[extra] = per_seed[extra]
         metrics["divergence"] = divergence(treat) - divergence(ctrl)
+        shock = cell.overrides.get("scenario.shock_year", 10)
+        if cell.overrides.get("scenario.shock_cluster") is not None:
+            hit_t, hit_c = resilience(treat, int(shock)), resilience(ctrl, int(shock))
+            metrics["output_lost"] = hit_t["output_lost"] - hit_c["output_lost"]
+            metrics["years_to_recover"] = hit_t["years_to_recover"] - hit_c["years_to_recover"]
         min_effect = min_effect_share * float(money)
         for metric, values in metrics.items():
             mean, low, high = t_interval(values.to_numpy())

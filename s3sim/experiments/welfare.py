@@ -49,7 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["WelfareParameters", "divergence", "paired_welfare", "system_welfare"]
+__all__ = ["WelfareParameters", "divergence", "paired_welfare", "resilience",
+           "system_welfare"]
 
 _KEYS = ["seed", "region"]
 
@@ -172,6 +173,24 @@ def paired_welfare(policy: pd.DataFrame, baseline: pd.DataFrame,
                                           - b["employment"].to_numpy())[last.to_numpy()]
     out = out.join(final.set_index(_KEYS))
     return out.reset_index()
+
+
+def resilience(regions: pd.DataFrame, shock_year: int) -> pd.DataFrame:
+    """Output lost and years to recover after a shock, per seed (totals over regions).
+
+    ``output_lost``: sum over the years from the shock on of the shortfall of total output
+    below its level the year before the shock, relative to that level (output-years);
+    ``years_to_recover``: years until total output is back at that level (the remaining
+    horizon plus one if it never is).
+    """
+    total = regions.groupby(["seed", "step"])["output"].sum().unstack("step")
+    before = total[shock_year - 1]
+    after = total.loc[:, total.columns >= shock_year]
+    shortfall = (1.0 - after.div(before, axis=0)).clip(lower=0.0)
+    recovered = after.ge(before, axis=0).to_numpy()
+    first = np.where(recovered.any(axis=1), recovered.argmax(axis=1), after.shape[1] + 1)
+    return pd.DataFrame({"output_lost": shortfall.sum(axis=1),
+                         "years_to_recover": first.astype(float)}, index=total.index)
 
 
 def divergence(regions: pd.DataFrame) -> pd.Series:
