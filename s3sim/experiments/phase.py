@@ -21,7 +21,11 @@ seeds and writes
 
 Every metric is smart specialisation's minus the generic subsidy's, per region and
 averaged over regions within a seed (:mod:`s3sim.experiments.welfare`); the seed is the
-replication. ``verdict`` is ``s3`` or ``generic`` only if the mean difference exceeds
+replication. Metrics: ``net_benefit`` (at 3 %; also ``net_benefit_3pct`` and
+``net_benefit_5pct``), ``net_benefit_full_employment`` (the same with the opportunity cost
+of inputs ``omega = 0.8``), ``output_gain_pv``, ``private_cost_pv``, ``spent_pv``,
+``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``
+and, in cells with a demand shock, ``output_lost`` and ``years_to_recover``. ``verdict`` is ``s3`` or ``generic`` only if the mean difference exceeds
 the minimum effect stated in advance (``phase.min_effect_share`` times the money the two
 instruments spent per region, on average) *and* the 95 % interval excludes zero;
 otherwise ``none``.
@@ -29,6 +33,7 @@ otherwise ``none``.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +49,11 @@ __all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict",
            "write_phase_tables"]
 
 CASE_GROUPS = ("limit_cases", "cases")
+FULL_EMPLOYMENT_INPUT_COST = 0.8
+"""``omega`` of ``net_benefit_full_employment``: in a fully employed economy only the
+owners' margin of additional output (20 %, the share consistent with a success being
+worth ``success_value`` to its owner) is a net gain; the inputs behind the rest would
+have produced elsewhere."""
 TREATMENT = "smart_specialisation"
 CONTROL = "generic_subsidy"
 _GROUPS = ("scenario", "policy")
@@ -188,6 +198,10 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
         for extra in ("established_gain", "output_gain_final", "employment_gain_final"):
             if extra in per_seed:
                 metrics[extra] = per_seed[extra]
+        full = paired_welfare(treat, ctrl, dataclasses.replace(
+            params, input_cost_share=FULL_EMPLOYMENT_INPUT_COST)).groupby("seed").mean(
+            numeric_only=True)
+        metrics["net_benefit_full_employment"] = _first_net(full, params)
         metrics["divergence"] = divergence(treat) - divergence(ctrl)
         shock = cell.overrides.get("scenario.shock_year", 10)
         if cell.overrides.get("scenario.shock_cluster") is not None:
@@ -197,6 +211,8 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
         min_effect = min_effect_share * float(money)
         for metric, values in metrics.items():
             mean, low, high = t_interval(values.to_numpy())
+            if values.empty:
+                continue
             row = {"metric": metric, "mean": mean, "ci_low": low, "ci_high": high,
                    "n_seeds": int(values.notna().sum()), "min_effect": min_effect,
                    "verdict": verdict(mean, low, high, min_effect)
