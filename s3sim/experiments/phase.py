@@ -22,13 +22,13 @@ seeds and writes
 Every metric is smart specialisation's minus the generic subsidy's, per region and
 averaged over regions within a seed (:mod:`s3sim.experiments.welfare`); the seed is the
 replication. Metrics: ``net_benefit`` (at 3 %; also ``net_benefit_3pct`` and
-``net_benefit_5pct``), ``net_benefit_full_employment`` (the same with the opportunity cost
-of inputs ``omega = 0.8``), ``output_gain_pv``, ``private_cost_pv``, ``spent_pv``,
+``net_benefit_5pct``), ``net_benefit_full_employment`` (the same with the opportunity
+cost of inputs ``omega = 0.8``), ``output_gain_pv``, ``private_cost_pv``, ``spent_pv``,
 ``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``
-and, in cells with a demand shock, ``output_lost`` and ``years_to_recover``. ``verdict`` is ``s3`` or ``generic`` only if the mean difference exceeds
-the minimum effect stated in advance (``phase.min_effect_share`` times the money the two
-instruments spent per region, on average) *and* the 95 % interval excludes zero;
-otherwise ``none``.
+and, in cells with a demand shock, ``output_lost`` and ``years_to_recover``. ``verdict``
+is ``s3`` or ``generic`` only if the mean difference exceeds the minimum effect stated
+in advance (``phase.min_effect_share`` times the money the two instruments spent per
+region, on average) *and* the 95 % interval excludes zero; otherwise ``none``.
 """
 
 from __future__ import annotations
