@@ -24,7 +24,9 @@ averaged over regions within a seed (:mod:`s3sim.experiments.welfare`); the seed
 replication. Metrics: ``net_benefit`` (at 3 %; also ``net_benefit_3pct`` and
 ``net_benefit_5pct``), ``net_benefit_full_employment`` (the same with the opportunity
 cost of inputs ``omega = 0.8``), ``output_gain_pv``, ``private_cost_pv``, ``spent_pv``,
-``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``
+``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``,
+``net_benefit_per_unit_spent`` (each instrument's net benefit against laissez-faire per
+unit of money it spent, when the cell ran the baseline)
 and, in cells with a demand shock, ``output_lost`` and ``years_to_recover``. ``verdict``
 is ``s3`` or ``generic`` only if the mean difference exceeds the minimum effect stated
 in advance (``phase.min_effect_share`` times the money the two instruments spent per
@@ -49,6 +51,7 @@ __all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict",
            "write_phase_tables"]
 
 CASE_GROUPS = ("limit_cases", "cases")
+BASELINE = "none"
 FULL_EMPLOYMENT_INPUT_COST = 0.8
 """``omega`` of ``net_benefit_full_employment``: in a fully employed economy only the
 owners' margin of additional output (20 %, the share consistent with a success being
@@ -202,6 +205,10 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
             params, input_cost_share=FULL_EMPLOYMENT_INPUT_COST)).groupby("seed").mean(
             numeric_only=True)
         metrics["net_benefit_full_employment"] = _first_net(full, params)
+        base = results.get((cell.index, BASELINE))
+        if base is not None:
+            metrics["net_benefit_per_unit_spent"] = (_per_unit(treat, base, params)
+                                                     - _per_unit(ctrl, base, params))
         metrics["divergence"] = divergence(treat) - divergence(ctrl)
         shock = cell.overrides.get("scenario.shock_year", 10)
         if cell.overrides.get("scenario.shock_cluster") is not None:
@@ -213,9 +220,11 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
             mean, low, high = t_interval(values.to_numpy())
             if values.empty:
                 continue
+            # a ratio per unit of money: the minimum effect is the share itself
+            floor = min_effect_share if metric.endswith("per_unit_spent") else min_effect
             row = {"metric": metric, "mean": mean, "ci_low": low, "ci_high": high,
-                   "n_seeds": int(values.notna().sum()), "min_effect": min_effect,
-                   "verdict": verdict(mean, low, high, min_effect)
+                   "n_seeds": int(values.notna().sum()), "min_effect": floor,
+                   "verdict": verdict(mean, low, high, floor)
                    if metric.startswith("net_benefit") else ""}
             if cell.grid in CASE_GROUPS:
                 case_rows[cell.grid].append({"case": cell.name, **row})
@@ -224,6 +233,19 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
                                   "grid": cell.grid, "cell": cell.name, **row})
     return {"phase": pd.DataFrame(grid_rows),
             **{g: pd.DataFrame(rows) for g, rows in case_rows.items()}}
+
+
+def _per_unit(policy: pd.DataFrame, baseline: pd.DataFrame, params: Any) -> pd.Series:
+    """Net benefit against laissez-faire per unit of money spent, per seed (all regions).
+
+    Comparing instruments on this ratio separates *how well* money is used from *how
+    much* of the budget an instrument manages to spend.
+    """
+    from s3sim.experiments.welfare import paired_welfare, system_welfare
+
+    total = system_welfare(paired_welfare(policy, baseline, params)).set_index("seed")
+    net = _first_net(total, params)
+    return net / total["spent_pv"].where(total["spent_pv"] > 0)
 
 
 def _spent(regions: pd.DataFrame) -> float:
