@@ -191,6 +191,10 @@ class ModelConfig:
     (output units); followers do not pay it (Hausmann & Rodrik 2003)."""
     imitation_speed: float = 0.0
     """Mean yearly share of a successful entrant's rent lost to followers."""
+    follower_pool: int = 4
+    """Potential followers of a discovery: for ``decision_horizon`` years after a pioneer's
+    success each of them attempts the product with probability ``imitation_speed`` a
+    year (only when ``imitation_speed > 0``)."""
     imitation_spread: float = 0.0
     """SD of log imitation speed across product-space clusters (a mean-preserving spread:
     the gap between private and social returns differs by domain)."""
@@ -279,6 +283,7 @@ class ModelConfig:
             _check_range(name, getattr(self, name), 0.0, 1.0)
         _check_range("public_input_cost", self.public_input_cost, 1e-9, None)
         _check_int("decision_horizon", self.decision_horizon, 1, 1000)
+        _check_int("follower_pool", self.follower_pool, 0, 100)
         _check_int("established_years", self.established_years, 1, 1000)
         if self.externality_domain is not None:
             _check_int("externality_domain", self.externality_domain, 0)

@@ -59,6 +59,7 @@ import numpy as np
 __all__ = [
     "DiscoveryState",
     "attempt_go_probability",
+    "followers",
     "imitation_by_product",
     "private_value",
     "reveal",
@@ -151,6 +152,9 @@ class DiscoveryState:
     in_domain : ndarray of bool (P,)
         Products where discovery costs apply (all, unless ``externality_domain`` confines
         the market failures to one cluster).
+    discovered : ndarray of int (R, P)
+        Year of a pioneer's success in (region, product), -1 if none: followers imitate
+        it for ``decision_horizon`` years.
     """
 
     suitability: np.ndarray
@@ -160,6 +164,7 @@ class DiscoveryState:
     correlation: float
     imitation: np.ndarray
     in_domain: np.ndarray
+    discovered: np.ndarray
 
     @classmethod
     def start(cls, suitability: np.ndarray, known: np.ndarray, correlation: float,
@@ -175,6 +180,7 @@ class DiscoveryState:
             imitation=np.asarray(imitation, dtype=float),
             in_domain=(np.ones(known.shape[1], dtype=bool) if in_domain is None
                        else np.asarray(in_domain, dtype=bool)),
+            discovered=np.full(known.shape, -1, dtype=np.int32),
         )
 
     def belief(self, region: np.ndarray, product: np.ndarray) -> np.ndarray:
@@ -194,6 +200,28 @@ class DiscoveryState:
     def is_pioneer(self, region: np.ndarray, product: np.ndarray) -> np.ndarray:
         """Whether an attempt at (region, product) would be the region's first (a discovery)."""
         return ~self.revealed[region, product]
+
+
+def followers(state: DiscoveryState, step: int, horizon: int, uniforms: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Follower attempts at recent discoveries this year.
+
+    For ``horizon`` years after a pioneer's success in (r, q), each of the ``k`` potential
+    followers (``uniforms`` has shape (k, R, P)) attempts q in r with probability
+    :math:`\iota_q`: imitation is what erodes the pioneer's rent (Wagner & Zahler 2015).
+
+    Returns
+    -------
+    region, product : ndarray of int
+    index : ndarray of int
+        Flat index into ``uniforms`` of each follower (for its other draws).
+    """
+    age = step - state.discovered
+    active = (state.discovered >= 0) & (age >= 1) & (age <= horizon)
+    hit = (uniforms < state.imitation[None, None, :]) & active[None, :, :]
+    index = np.flatnonzero(hit)
+    _, r, q = np.unravel_index(index, uniforms.shape)
+    return r.astype(np.int64), q.astype(np.int64), index
 
 
 def reveal(state: DiscoveryState, region: np.ndarray, product: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from s3sim.engine.discovery import attempt_go_probability, private_value
+from s3sim.engine.discovery import attempt_go_probability, followers, private_value
 from s3sim.engine.draws import YearDraws
 from s3sim.engine.sampling import row_cdf, sample_kernel_rows, sample_rows, sample_subsidised
 from s3sim.engine.state import EconomyState
@@ -123,6 +123,12 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws,
             (er_all[e_ind], e_ind_target, np.full(e_ind.size, cfg.attempt_cost),
              ue[2][e_ind], ue[3][e_ind], True, None if e_go is None else e_go[1][e_ind]),
         ]
+    if draws.follow is not None:
+        fr, fq, idx = followers(state.discovery, state.step, cfg.decision_horizon,
+                                draws.follow[0])
+        flat = draws.follow.reshape(4, -1)
+        parts.append((fr, fq, np.full(fr.size, cfg.attempt_cost), flat[1][idx], flat[2][idx],
+                      False, flat[3][idx]))
     region = np.concatenate([p[0] for p in parts]).astype(np.int64)
     product = np.concatenate([p[1] for p in parts]).astype(np.int64)
     pioneer = state.discovery.is_pioneer(region, product)

@@ -7,7 +7,8 @@ the ``firms`` stream: six uniforms per slot (attempt, target, success, queue ord
 induced attempt, induced target), one exit uniform, one growth normal; within the
 ``entrants`` stream: six uniforms per potential entrepreneur. When firms weigh private
 value (``decision_sharpness > 0``), the ``discovery`` stream adds two "go" uniforms per
-slot and per entrepreneur (natural, induced attempt); otherwise it draws nothing.
+slot and per entrepreneur (natural, induced attempt), and, when imitation is on, four
+uniforms per potential follower of every (region, product); otherwise it draws nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class YearDraws:
         success, order, induce, induced target).
     go, entrant_go : ndarray (2, C) and (2, N), or None
         Uniforms of the private go/no-go decision (natural, induced attempt).
+    follow : ndarray (4, k, R, P) or None
+        Followers of discoveries: whether each potential follower attempts, and its
+        success, queue-order and go uniforms (drawn only when imitation is on).
     """
 
     attempt: np.ndarray
@@ -51,10 +55,12 @@ class YearDraws:
     entrant: np.ndarray
     go: np.ndarray | None = None
     entrant_go: np.ndarray | None = None
+    follow: np.ndarray | None = None
 
 
 def draw_year(streams: RandomStreams, capacity: int, n_entrants: int,
-              decisions: bool = False) -> YearDraws:
+              decisions: bool = False, followers: tuple[int, int, int] | None = None
+              ) -> YearDraws:
     """Draw the year's firm and entrepreneur numbers (see the module docstring)."""
     firm = streams.firms.random((6, capacity), dtype=np.float32)
     exit_u = streams.firms.random(capacity, dtype=np.float32)
@@ -64,5 +70,8 @@ def draw_year(streams: RandomStreams, capacity: int, n_entrants: int,
     if decisions:
         go = streams.discovery.random((2, capacity), dtype=np.float32)
         entrant_go = streams.discovery.random((2, n_entrants), dtype=np.float32)
+    follow = None
+    if followers is not None:
+        follow = streams.discovery.random((4, *followers), dtype=np.float32)
     return YearDraws(*firm, exit=exit_u, growth=growth, entrant=entrant, go=go,
-                     entrant_go=entrant_go)
+                     entrant_go=entrant_go, follow=follow)

@@ -160,8 +160,11 @@ def step(state: EconomyState, plan: PolicyPlan, policy_name: str = "policy") -> 
     absorbed = spill * (before.density >= state.absorb_threshold[:, None])
 
     sigma = np.clip(plan.subsidy_rate, 0.0, 1.0)
+    imitating = cfg.imitation_speed > 0 and cfg.follower_pool > 0
     draws = draw_year(state.streams, state.firms.capacity, state.entrant_region.size,
-                      decisions=cfg.decision_sharpness > 0)
+                      decisions=cfg.decision_sharpness > 0,
+                      followers=(cfg.follower_pool, state.n_regions, state.n_products)
+                      if imitating else None)
     att = attempts(state, sigma, draws, absorbed)
     remaining = budget - admin_fixed - research_spent - input_spent
     granted, subsidy_spent = grant_subsidies(att, sigma, remaining, pol.admin_grant_rate)
@@ -172,6 +175,8 @@ def step(state: EconomyState, plan: PolicyPlan, policy_name: str = "policy") -> 
                                minlength=state.n_regions)
     discoveries = np.bincount(att.region[att.pioneer], minlength=state.n_regions)
     reveal(state.discovery, att.region, att.product)
+    found = att.pioneer & success
+    state.discovery.discovered[att.region[found], att.product[found]] = state.step
     v_region, v_product, venture_spent = ventures(
         state, plan.venture_weights, remaining - subsidy_spent, absorbed)
     reveal(state.discovery, v_region, v_product)
