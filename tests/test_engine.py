@@ -88,7 +88,8 @@ def test_induced_attempts_only_towards_subsidised_products() -> None:
 def test_subsidies_first_come_first_served_within_budget() -> None:
     att = Attempts(region=np.array([0, 0, 0, 1]), product=np.array([0, 1, 2, 0]),
                    cost=np.array([1.0, 1.0, 1.0, 1.0]), u_success=np.zeros(4),
-                   order=np.array([0.3, 0.1, 0.2, 0.5]), induced=np.zeros(4, dtype=bool))
+                   order=np.array([0.3, 0.1, 0.2, 0.5]), induced=np.zeros(4, dtype=bool),
+                   pioneer=np.zeros(4, dtype=bool))
     sigma = np.full((2, 3), 0.5)
     granted, spent = grant_subsidies(att, sigma, remaining=np.array([1.0, 0.0]))
     # region 0 can pay two requests of 0.5: the two earliest in the queue (orders 0.1, 0.2)

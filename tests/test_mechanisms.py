@@ -67,11 +67,25 @@ def test_discovery_cost_is_paid_by_pioneers_and_deters_them():
     assert costly["discoveries"] < 0.8 * free["discoveries"]
 
 
-def test_faster_imitation_lowers_laissez_faire_discovery():
+def test_faster_imitation_lowers_laissez_faire_discovery_and_brings_followers():
     slow = _totals(SMALL.replace(**DECIDING, imitation_speed=0.0))
     fast = _totals(SMALL.replace(**DECIDING, imitation_speed=0.6))
-    assert fast["discoveries"] < slow["discoveries"]
-    assert fast["firm_entries"] < slow["firm_entries"]
+    assert fast["discoveries"] < slow["discoveries"]  # pioneers expect to keep less
+    assert fast["firm_entries"] > slow["firm_entries"]  # followers imitate successes
+
+
+def test_followers_come_only_after_a_pioneer_succeeds():
+    from s3sim.engine.discovery import followers
+
+    state = DiscoveryState.start(np.zeros((2, 3)), np.zeros((2, 3), dtype=bool), 0.0,
+                                 imitation=np.array([0.5, 0.5, 0.0]))
+    state.discovered[1, 0] = 4
+    state.discovered[0, 2] = 4  # no imitation in product 2
+    u = np.full((3, 2, 3), 0.1, dtype=np.float32)
+    r, q, _ = followers(state, step=5, horizon=10, uniforms=u)
+    assert list(zip(r.tolist(), q.tolist(), strict=True)) == [(1, 0)] * 3
+    assert followers(state, step=4, horizon=10, uniforms=u)[0].size == 0  # same year
+    assert followers(state, step=15, horizon=10, uniforms=u)[0].size == 0  # wave over
 
 
 def test_imitation_spread_is_mean_preserving_and_differs_by_cluster():
