@@ -21,6 +21,7 @@ from threadpoolctl import ThreadpoolController
 
 from s3sim.agents import Firm, ResearchBody
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
+from s3sim.datacollector import RecorderDataCollector
 from s3sim.engine.build import build_product_space, build_state
 from s3sim.engine.observation import StepOutcome, observe
 from s3sim.engine.step import StepResult, start_year, step
@@ -92,6 +93,7 @@ class S3Model(mesa.Model):
         self._agent_born = np.empty(0, dtype=np.int32)  # the agent's firm's entry year
         self.research_agents = [ResearchBody(self, j) for j in range(self.research.n_bodies)]
         self.recorder = Recorder(self.state, self.policy.name)
+        self.datacollector = RecorderDataCollector(self.recorder)  # Mesa's interface
         self.policy.reset(observe(self.state))
         self.priorities: dict[int, np.ndarray] = dict(self.policy.priorities)
         self.last_entries = np.empty((0, 2), dtype=int)

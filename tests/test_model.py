@@ -300,3 +300,17 @@ def test_lazy_agents_replace_firms_whose_slot_was_reused() -> None:
         assert agents[slot].model is model and agents[slot] not in model.agents
     survivors = [s for s in now if s in agents and model.firms.born[s] == 0]
     assert all(now[s] is agents[s] for s in survivors)
+
+
+def test_mesa_datacollector_interface_reads_the_recorded_tables():
+    model = S3Model(get_scenario("synthetic_small"), rng=0)
+    model.run(3)
+    dc = model.datacollector
+    per_step = dc.get_model_vars_dataframe()
+    assert list(per_step.index) == [0, 1, 2, 3]
+    regions = model.history_frame()
+    assert per_step.loc[3, "output"] == pytest.approx(regions[regions.step == 3].output.sum())
+    assert len(dc.get_agent_vars_dataframe()) == 4 * model.n_regions
+    assert not dc.get_table_dataframe("presence").empty
+    with pytest.raises(KeyError, match="tables: regions"):
+        dc.get_table_dataframe("firms")
