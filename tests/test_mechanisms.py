@@ -277,3 +277,41 @@ def test_a_demand_shock_to_one_cluster_costs_output_and_is_measured():
     assert shocked[shocked.step < 4]["output"].equals(calm[calm.step < 4]["output"])
     hit, none = resilience(shocked, 4), resilience(calm, 4)
     assert hit["output_lost"].iloc[0] > none["output_lost"].iloc[0]
+
+
+# ------------------------------------------------ known answers of when_s3_wins (small)
+def _failures_economy() -> ModelConfig:
+    failures = SCENARIOS["market_failures"]
+    keys = ("hidden_suitability", "suitability_correlation", "decision_sharpness",
+            "success_value", "discovery_cost", "imitation_speed", "imitation_spread",
+            "viability_strength", "critical_mass_threshold", "public_input_strength",
+            "market_competition", "success_subsidy")
+    return SCENARIOS["synthetic_small"].replace(
+        steps=15, **{k: getattr(failures, k) for k in keys})
+
+
+_COMMON = dict(budget_share=0.01, attempt_response=0.0)
+_DESIGNED = dict(n_priorities=4, priority_breadth=5, graduation_years=3, research_share=0.2,
+                 public_input_share=0.2, admin_fixed_share=0.05, admin_grant_rate=0.1)
+
+
+def _s3_minus_generic(config: ModelConfig, rule: str, omega: float) -> pd.Series:
+    seeds = [0, 1, 2]
+    generic = run_simulation(config, PolicyConfig("generic_subsidy", admin_grant_rate=0.03,
+                                                  **_COMMON), seeds).regions
+    s3 = run_simulation(config, PolicyConfig("smart_specialisation", selection_rule=rule,
+                                             **_DESIGNED, **_COMMON), seeds).regions
+    params = WelfareParameters(input_cost_share=omega)
+    return paired_welfare(s3, generic, params).groupby("seed")["net_benefit_3pct"].mean()
+
+
+def test_uniform_externality_without_information_favours_the_generic_subsidy():
+    # where subsidised diversification pays (omega 0), random priorities lose
+    assert (_s3_minus_generic(_failures_economy(), "random", 0.0) < 0).all()
+
+
+@pytest.mark.parametrize("omega", [0.0, 0.8])
+def test_an_oracle_targeting_the_one_domain_with_the_externality_beats_the_generic(omega):
+    config = _failures_economy().replace(externality_domain=0, imitation_spread=0.0,
+                                         imitation_speed=0.5, discovery_cost=2.0)
+    assert _s3_minus_generic(config, "oracle", omega).mean() > 0
