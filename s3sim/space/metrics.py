@@ -290,6 +290,23 @@ def _orientation(kr: FloatArray, kc: FloatArray, kp_deg: FloatArray, kp: FloatAr
     return float(np.sign(kp[np.argmax(np.abs(kp))]) or 1.0)
 
 
+def _complexity_input(M: ArrayLike) -> tuple[FloatArray, np.ndarray, np.ndarray]:
+    """The matrix and its usable locations/products, or a ValueError saying why not."""
+    m = _as_matrix(M, "M")
+    if m.shape[0] < 2:
+        raise ValueError(
+            f"ECI/PCI need at least 2 locations, got {m.shape[0]}: complexity is relative "
+            "to other locations"
+        )
+    loc_ok, prod_ok = _valid_masks(m)
+    if loc_ok.sum() < 2 or prod_ok.sum() < 2:
+        raise ValueError(
+            f"ECI/PCI need at least 2 locations and 2 products with any presence, got "
+            f"{int(loc_ok.sum())} location(s) and {int(prod_ok.sum())} product(s)"
+        )
+    return m, loc_ok, prod_ok
+
+
 def eci_pci(M: ArrayLike) -> tuple[FloatArray, FloatArray]:
     r"""Economic and product complexity indices (Hidalgo & Hausmann 2009).
 
@@ -342,18 +359,7 @@ def eci_pci(M: ArrayLike) -> tuple[FloatArray, FloatArray]:
     ----------
     .. [1] Hidalgo & Hausmann (2009), PNAS 106(26), 10570-10575.
     """
-    m = _as_matrix(M, "M")
-    if m.shape[0] < 2:
-        raise ValueError(
-            f"ECI/PCI need at least 2 locations, got {m.shape[0]}: complexity is relative "
-            "to other locations"
-        )
-    loc_ok, prod_ok = _valid_masks(m)
-    if loc_ok.sum() < 2 or prod_ok.sum() < 2:
-        raise ValueError(
-            f"ECI/PCI need at least 2 locations and 2 products with any presence, got "
-            f"{int(loc_ok.sum())} location(s) and {int(prod_ok.sum())} product(s)"
-        )
+    m, loc_ok, prod_ok = _complexity_input(M)
     kc, kp = _raw_eigenvectors(m[np.ix_(loc_ok, prod_ok)])
     mean, sd = kc.mean(), kc.std()
     if sd == 0:
@@ -383,18 +389,7 @@ def eci(M: ArrayLike) -> FloatArray:
     >>> bool(np.allclose(eci(M), eci_pci(M)[0], atol=1e-10))
     True
     """
-    m = _as_matrix(M, "M")
-    if m.shape[0] < 2:
-        raise ValueError(
-            f"ECI/PCI need at least 2 locations, got {m.shape[0]}: complexity is relative "
-            "to other locations"
-        )
-    loc_ok, prod_ok = _valid_masks(m)
-    if loc_ok.sum() < 2 or prod_ok.sum() < 2:
-        raise ValueError(
-            f"ECI/PCI need at least 2 locations and 2 products with any presence, got "
-            f"{int(loc_ok.sum())} location(s) and {int(prod_ok.sum())} product(s)"
-        )
+    m, loc_ok, prod_ok = _complexity_input(M)
     sub_m = m[np.ix_(loc_ok, prod_ok)]
     kr, kp_deg = sub_m.sum(axis=1), sub_m.sum(axis=0)
     a = sub_m / np.sqrt(kr)[:, np.newaxis] / np.sqrt(kp_deg)[np.newaxis, :]
