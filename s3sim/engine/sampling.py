@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["row_cdf", "sample_kernel_rows", "sample_rows", "sample_subsidised"]
+from s3sim.engine.kernels import MAX_PAIRWISE, kernel_row_targets
+
+__all__ = ["row_cdf", "sample_kernel_rows", "sample_kernel_rows_numpy", "sample_rows",
+           "sample_subsidised"]
 
 
 def row_cdf(weights: np.ndarray) -> np.ndarray:
@@ -39,8 +42,24 @@ def sample_kernel_rows(base: np.ndarray, market: np.ndarray, source: np.ndarray,
                        u: np.ndarray) -> np.ndarray:
     """One column per draw with weights ``base[source, q] * market[q]``.
 
-    Only the CDFs of the rows actually needed are built.
+    The compiled :func:`s3sim.engine.kernels.kernel_row_targets` builds one CDF row
+    at a time for the distinct sources only, with the same floating-point operations as
+    :func:`sample_kernel_rows_numpy` (the same draws give the same columns; the one
+    exception is a uniform of exactly 0 where the flat CDF is not monotone at a row
+    boundary, in which ``searchsorted`` returned column -1 and the kernel returns the
+    row's first column with positive weight).
     """
+    if (source.size and base.flags.c_contiguous and base.dtype == np.float64
+            and base.shape[1] < MAX_PAIRWISE):
+        return kernel_row_targets(base, np.ascontiguousarray(market, dtype=np.float64),
+                                  np.ascontiguousarray(source),
+                                  np.ascontiguousarray(u))
+    return sample_kernel_rows_numpy(base, market, source, u)
+
+
+def sample_kernel_rows_numpy(base: np.ndarray, market: np.ndarray, source: np.ndarray,
+                             u: np.ndarray) -> np.ndarray:
+    """Reference numpy version of :func:`sample_kernel_rows` (CDFs of the needed rows only)."""
     rows, inverse = np.unique(source, return_inverse=True)
     return sample_rows(row_cdf(base[rows] * market), inverse, u, base.shape[1])
 
