@@ -32,3 +32,13 @@ def test_kernel_targets_equal_numpy_sampling() -> None:
         u = np.where(u == 0, np.float32(0.5), u)
         expected = sample_kernel_rows_numpy(base, market, source, u)
         assert np.array_equal(kernel_row_targets(base, market, source, u), expected)
+
+
+def test_first_occurrences_equal_numpy_unique() -> None:
+    from s3sim.engine.kernels import first_occurrences
+    values = np.random.default_rng(5).integers(0, 500, 4000)
+    uniq, first = first_occurrences(values, 1000)
+    want_uniq, want_first = np.unique(values, return_index=True)
+    assert np.array_equal(uniq, want_uniq) and np.array_equal(first, want_first)
+    with pytest.raises(ValueError):
+        first_occurrences(np.array([3, -1]), 10)

@@ -70,18 +70,23 @@ def grow_and_exit(state: EconomyState, draws: YearDraws) -> Growth:
     cfg = state.config
     f = state.firms
     density, presence = state.measured.density, state.measured.presence
-    live = np.flatnonzero(f.alive)
+    live, cell = f.cells(state.n_products)
     reg, prod = f.region[live], f.product[live]
-    log_crowd = np.log(f.count_matrix(state.n_regions, state.n_products)[reg, prod])
+    count = np.bincount(cell, minlength=density.size).reshape(density.shape).astype(float)
     smoothed = state.market.smoothed_growth
     labour_force = state.labour_force * (1.0 + cfg.labour_growth)
     tightness = np.log(np.maximum(state.measured.employment, 1e-12) / labour_force)
-    present = presence[reg, prod]
-    growth = (cfg.growth_base + cfg.growth_market * (smoothed - smoothed.mean())[prod]
-              + cfg.growth_density * density[reg, prod]
-              - cfg.growth_crowding * log_crowd
-              + cfg.localisation * present
-              + cfg.critical_mass * log_crowd * ~present
+    # the terms that depend only on the firm's (region, product) cell are summed once per
+    # cell and gathered: the same operations in the same order as per firm (empty cells,
+    # whose log count is -inf, are never gathered)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_crowd = np.log(count)
+        cell_growth = (cfg.growth_base + cfg.growth_market * (smoothed - smoothed.mean())
+                       + cfg.growth_density * density
+                       - cfg.growth_crowding * log_crowd
+                       + cfg.localisation * presence
+                       + cfg.critical_mass * log_crowd * ~presence)
+    growth = (cell_growth.ravel()[cell]
               - cfg.growth_size * np.log(f.size[live])
               - cfg.growth_congestion * tightness[reg]
               + cfg.growth_sd * draws.growth[live])

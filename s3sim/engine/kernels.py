@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["MAX_PAIRWISE", "kernel_row_targets", "pairwise_sum"]
+__all__ = ["MAX_PAIRWISE", "first_occurrences", "kernel_row_targets", "pairwise_sum"]
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
 
@@ -195,3 +195,33 @@ def kernel_row_targets(base: np.ndarray, market: np.ndarray, source: np.ndarray,
                     hi = mid
             out[i] = min(lo, width - 1)
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def first_occurrences(values: np.ndarray, n_values: int
+                      ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``np.unique(values, return_index=True)`` for integers in ``[0, n_values)``.
+
+    The distinct values ascending and the index of each one's first occurrence, by a
+    pass over a table of ``n_values`` instead of a sort (integers: exact).
+    """
+    first = np.full(n_values, -1, dtype=np.int64)
+    for i in range(values.size):
+        v = values[i]
+        if v < 0 or v >= n_values:
+            raise ValueError("first_occurrences: value out of range")
+        if first[v] < 0:
+            first[v] = i
+    n = 0
+    for v in range(n_values):
+        if first[v] >= 0:
+            n += 1
+    uniq = np.empty(n, dtype=np.int64)
+    index = np.empty(n, dtype=np.int64)
+    k = 0
+    for v in range(n_values):
+        if first[v] >= 0:
+            uniq[k] = v
+            index[k] = first[v]
+            k += 1
+    return uniq, index
