@@ -25,8 +25,9 @@ replication. Metrics: ``net_benefit`` (at 3 %; also ``net_benefit_3pct`` and
 ``net_benefit_5pct``), ``net_benefit_full_employment`` (the same with the opportunity
 cost of inputs ``omega = 0.8``), ``output_gain_pv``, ``private_cost_pv``, ``spent_pv``,
 ``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``,
-``net_benefit_per_unit_spent`` (each instrument's net benefit against laissez-faire per
-unit of money it spent, when the cell ran the baseline)
+``net_benefit_per_unit_spent`` and ``net_benefit_full_employment_per_unit_spent`` (each
+instrument's net benefit against laissez-faire per unit of money it spent, when the cell
+ran the baseline)
 and, in cells with a demand shock, ``output_lost`` and ``years_to_recover``. ``verdict``
 is ``s3`` or ``generic`` only if the mean difference exceeds the minimum effect stated
 in advance (``phase.min_effect_share`` times the money the two instruments spent per
@@ -209,6 +210,10 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
         if base is not None:
             metrics["net_benefit_per_unit_spent"] = (_per_unit(treat, base, params)
                                                      - _per_unit(ctrl, base, params))
+            full_params = dataclasses.replace(params,
+                                              input_cost_share=FULL_EMPLOYMENT_INPUT_COST)
+            metrics["net_benefit_full_employment_per_unit_spent"] = (
+                _per_unit(treat, base, full_params) - _per_unit(ctrl, base, full_params))
         metrics["divergence"] = divergence(treat) - divergence(ctrl)
         shock = cell.overrides.get("scenario.shock_year", 10)
         if cell.overrides.get("scenario.shock_cluster") is not None:
