@@ -20,7 +20,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["MAX_PAIRWISE", "first_occurrences", "kernel_row_targets", "pairwise_sum"]
+__all__ = ["MAX_PAIRWISE", "first_occurrences", "kernel_row_targets", "pairwise_sum",
+           "sum_rows"]
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
 
@@ -225,3 +226,13 @@ def first_occurrences(values: np.ndarray, n_values: int
             index[k] = first[v]
             k += 1
     return uniq, index
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``a[rows].sum(axis=0)`` without the gathered copy (numpy adds the rows in order)."""
+    out = np.zeros(a.shape[1])
+    for r in rows:
+        for j in range(a.shape[1]):
+            out[j] += a[r, j]
+    return out

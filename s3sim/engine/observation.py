@@ -8,10 +8,13 @@ executes it. Policies never touch the engine's state.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
+from s3sim.engine.space_arrays import SpaceArrays
 from s3sim.engine.state import EconomyState
 from s3sim.space.product_space import ProductSpace
 
@@ -79,11 +82,26 @@ def informants(state: EconomyState, min_proximity: float) -> np.ndarray:
     within ``min_proximity`` of the product (or in the product itself):
     ``I_rp = sum_q (firms_rq + bodies_rq) [phi_qp >= min_proximity or q = p]``.
     """
-    near = (state.space.proximity >= min_proximity).astype(float)
-    np.fill_diagonal(near, 1.0)
     active = state.firms.count_matrix(state.n_regions, state.n_products)
     np.add.at(active, (state.research.region, state.research.domain), 1.0)
-    return active @ near
+    # counts times a 0/1 matrix: sums of integers, exact in any order, so the sparse
+    # product equals the dense one bit for bit
+    return np.asarray(active @ _near(state.space, min_proximity))
+
+
+_NEAR: dict[tuple[int, float], sp.csc_array] = {}
+
+
+def _near(space: SpaceArrays, min_proximity: float) -> sp.csc_array:
+    """``[phi_qp >= min_proximity or q = p]`` as a sparse matrix, cached per space."""
+    key = (id(space), float(min_proximity))
+    near = _NEAR.get(key)
+    if near is None:
+        dense = space.proximity >= min_proximity
+        np.fill_diagonal(dense, True)
+        near = _NEAR[key] = sp.csc_array(dense.astype(float))
+        weakref.finalize(space, _NEAR.pop, key, None)
+    return near
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ products, so each region's capabilities are coherent, as in real data.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
+from s3sim.engine.kernels import sum_rows
 from s3sim.space.product_space import ProductSpace
 
 __all__ = ["REGION_TYPES", "allocate", "assign_region_types", "coreness", "grow_portfolio"]
@@ -79,14 +82,29 @@ def grow_portfolio(
     held = np.zeros(n, dtype=bool)
     seeds = rng.choice(n, size=min(n_seeds, size), replace=False, p=tilt / tilt.sum())
     held[seeds] = True
-    col_sum = ps.proximity.sum(axis=0)
-    col_sum[col_sum == 0] = 1.0
+    col_sum = _column_sums(ps)
+    proximity = np.ascontiguousarray(ps.proximity, dtype=float)
     per_batch = max(1, int(np.ceil((size - held.sum()) / batches)))
     while held.sum() < size:
-        density = (ps.proximity[held].sum(axis=0)) / col_sum
+        density = sum_rows(proximity, np.flatnonzero(held)) / col_sum
         weight = (density + 0.01) ** 2 * tilt
         weight[held] = 0.0
         k = int(min(per_batch, size - held.sum(), np.count_nonzero(weight)))
         picks = rng.choice(n, size=k, replace=False, p=weight / weight.sum())
         held[picks] = True
     return np.flatnonzero(held)
+
+
+_COLUMN_SUMS: dict[int, np.ndarray] = {}
+
+
+def _column_sums(ps: ProductSpace) -> np.ndarray:
+    """Column sums of the proximity matrix (0 replaced by 1), cached per space."""
+    cached = _COLUMN_SUMS.get(id(ps))
+    if cached is None:
+        cached = ps.proximity.sum(axis=0)
+        cached[cached == 0] = 1.0
+        cached.flags.writeable = False
+        _COLUMN_SUMS[id(ps)] = cached
+        weakref.finalize(ps, _COLUMN_SUMS.pop, id(ps), None)
+    return cached
