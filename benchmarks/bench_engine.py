@@ -19,6 +19,15 @@ Measurements (issue 9 targets; one process):
 A firm-step is one living firm for one year. CPU times (``time.process_time``) are
 printed beside wall times: on a shared machine they are the stable comparison.
 ``--profile`` prints the top cProfile entries of the 100k on-demand run.
+
+``--scale`` measures how CPU time per firm-step and peak traced memory grow with the
+number of firms (10k, 30k, 100k; 20 regions, Atlas), regions (20, 60, 180; 20,000
+firms) and products (synthetic spaces of 150, 400, 865; 20 regions, 20,000 firms),
+and fits the exponent ``b`` of ``cost ~ size^b`` on each axis (least squares on logs).
+``--big FIRMS REGIONS YEARS`` times one large run (e.g. ``--big 1000000 20 50`` or
+``--big 5000 300 30``): CPU and wall per year, living firms, peak traced memory of
+the first ``--big-memory-years`` years (tracemalloc slows the run, so it is measured
+apart).
 """
 
 from __future__ import annotations
@@ -131,11 +140,114 @@ def memory_per_firm(steps: int) -> float:
     return peak / peak_firms
 
 
+def scale_point(n_firms: int, n_regions: int, steps: int,
+                n_products: int | None = None) -> dict[str, float]:
+    """CPU seconds per year, per firm-step, and peak traced bytes of one configuration."""
+    kwargs: dict = {"n_firms": n_firms, "n_regions": n_regions, "steps": steps,
+                    "agent_objects": "on_demand"}
+    if n_products is not None:
+        kwargs.update(product_space="synthetic", synthetic_products=n_products)
+    config = ModelConfig(**kwargs)
+    c = time.process_time()
+    model = S3Model(config, rng=0)
+    build_cpu = time.process_time() - c
+    model.step()  # warm
+    firm_steps, c, t = 0, time.process_time(), time.perf_counter()
+    for _ in range(steps - 1):
+        firm_steps += model.firms.n_alive
+        model.step()
+    cpu, wall = time.process_time() - c, time.perf_counter() - t
+    tracemalloc.start()
+    model = S3Model(config.replace(steps=3), rng=0)
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    peak_firms = 0
+    for _ in range(3):
+        model.step()
+        peak_firms = max(peak_firms, model.firms.n_alive)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"build_cpu_s": build_cpu, "cpu_per_year": cpu / (steps - 1),
+            "wall_per_year": wall / (steps - 1), "cpu_per_firm_step": cpu / firm_steps,
+            "peak_bytes": float(peak), "step_bytes": float(peak - base),
+            "bytes_per_firm": peak / peak_firms}
+
+
+def _exponent(sizes: list[int], values: list[float]) -> float:
+    return float(np.polyfit(np.log(sizes), np.log(values), 1)[0])
+
+
+def scale(steps: int) -> None:
+    """Print cost against firms, regions and products, with fitted exponents."""
+    axes = {
+        "firms": [(n, dict(n_firms=n, n_regions=20)) for n in (10_000, 30_000, 100_000)],
+        "regions": [(r, dict(n_firms=20_000, n_regions=r)) for r in (20, 60, 180)],
+        "products": [(p, dict(n_firms=20_000, n_regions=20, n_products=p))
+                     for p in (150, 400, 865)],
+    }
+    for axis, points in axes.items():
+        rows = []
+        for size, kw in points:
+            r = scale_point(steps=steps, **kw)
+            rows.append((size, r))
+            print(f"  {axis}={size}: {1e3 * r['cpu_per_year']:.1f} ms CPU/year "
+                  f"({1e3 * r['wall_per_year']:.1f} wall), "
+                  f"{1e9 * r['cpu_per_firm_step']:.0f} ns CPU per firm-step, "
+                  f"build {r['build_cpu_s']:.2f} s CPU, peak traced "
+                  f"{r['peak_bytes'] / 1e6:.1f} MB ({r['bytes_per_firm']:.0f} B per firm)",
+                  flush=True)
+        sizes = [s for s, _ in rows]
+        cpu_b = _exponent(sizes, [r["cpu_per_year"] for _, r in rows])
+        mem_b = _exponent(sizes, [r["peak_bytes"] for _, r in rows])
+        print(f"{axis}: CPU/year ~ size^{cpu_b:.2f}, peak memory ~ size^{mem_b:.2f}", flush=True)
+
+
+def big_run(n_firms: int, n_regions: int, years: int, memory_years: int) -> None:
+    """Time one large run year by year; peak traced memory over its first years."""
+    config = ModelConfig(n_firms=n_firms, n_regions=n_regions, steps=years,
+                         agent_objects="on_demand")
+    c, t = time.process_time(), time.perf_counter()
+    model = S3Model(config, rng=0)
+    print(f"build: {time.process_time() - c:.2f} s CPU, {time.perf_counter() - t:.2f} s wall",
+          flush=True)
+    firm_steps, c0, t0 = 0, time.process_time(), time.perf_counter()
+    for year in range(1, years + 1):
+        firm_steps += model.firms.n_alive
+        model.step()
+        if year % 5 == 0 or year == years:
+            cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+            print(f"year {year}: {model.firms.n_alive} firms, {cpu:.1f} s CPU, {wall:.1f} s "
+                  f"wall so far; {firm_steps / cpu / 1e6:.2f} M firm-steps per CPU s",
+                  flush=True)
+    del model
+    tracemalloc.start()
+    model = S3Model(config.replace(steps=memory_years), rng=0)
+    peak_firms = 0
+    for _ in range(memory_years):
+        model.step()
+        peak_firms = max(peak_firms, model.firms.n_alive)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak traced memory over {memory_years} years (construction included): "
+          f"{peak / 1e6:.0f} MB, {peak / peak_firms:.0f} B per living firm", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer seeds and steps")
     parser.add_argument("--profile", action="store_true", help="cProfile the 100k run")
+    parser.add_argument("--scale", action="store_true",
+                        help="cost against firms, regions, products (fitted exponents)")
+    parser.add_argument("--big", nargs=3, type=int, metavar=("FIRMS", "REGIONS", "YEARS"),
+                        help="time one large run")
+    parser.add_argument("--big-memory-years", type=int, default=3)
     args = parser.parse_args()
+    if args.scale:
+        scale(6 if args.quick else 10)
+        return
+    if args.big:
+        big_run(*args.big, memory_years=args.big_memory_years)
+        return
     seeds, steps = (3, 6) if args.quick else (10, 15)
     print(f"import s3sim.model: {T_IMPORT:.2f} s")
     r = seed_run(seeds)

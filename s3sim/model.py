@@ -17,9 +17,9 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 from s3sim.agents import Firm, ResearchBody
+from s3sim.blas import one_blas_thread
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
 from s3sim.datacollector import RecorderDataCollector
 from s3sim.engine.build import build_product_space, build_state
@@ -31,7 +31,6 @@ from s3sim.space.product_space import ProductSpace
 
 __all__ = ["S3Model", "build_product_space"]
 
-_BLAS = ThreadpoolController()
 """The matrices are small: one BLAS thread per process is fastest (and lets parallel
 sweeps use one process per core without oversubscription)."""
 
@@ -83,7 +82,7 @@ class S3Model(mesa.Model):
         self.policy = policy if isinstance(policy, Policy) else make_policy(
             PolicyConfig() if policy is None else policy)
         self.policy_config = self.policy.config
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             self.state = build_state(self.config, self.policy_config,
                                      None if rng is None else int(rng), product_space)
         super().__init__(rng=self.state.streams.seed)
@@ -112,7 +111,7 @@ class S3Model(mesa.Model):
     # ------------------------------------------------------------------- step
     def step(self) -> None:
         """Advance the economy by one year."""
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             obs = start_year(self.state)
             plan = self.policy.plan(obs, obs.budget.copy())
             self.priorities = {r: np.asarray(p, dtype=int) for r, p in plan.priorities.items()}
@@ -125,8 +124,9 @@ class S3Model(mesa.Model):
 
     def run(self, steps: int | None = None) -> S3Model:
         """Run ``steps`` years (default ``config.steps``) and return the model."""
-        for _ in range(self.config.steps if steps is None else steps):
-            self.step()
+        with one_blas_thread():
+            for _ in range(self.config.steps if steps is None else steps):
+                self.step()
         return self
 
     # ----------------------------------------------------------- Mesa agents

@@ -167,7 +167,7 @@ def kernel_row_targets(base: np.ndarray, market: np.ndarray, source: np.ndarray,
         fill[r] += 1
     out = np.empty(source.size, dtype=np.int64)
     w = np.empty(width)
-    cdf = np.empty(width)
+    cum = np.empty(width)
     row_of = np.empty(n_distinct, dtype=np.int64)
     for p in range(n_rows):
         if rank[p] >= 0:
@@ -183,14 +183,14 @@ def kernel_row_targets(base: np.ndarray, market: np.ndarray, source: np.ndarray,
         acc = 0.0
         for q in range(width):
             acc += w[q]
-            cdf[q] = acc / total + offset
+            cum[q] = acc
         for t in range(counts[k], counts[k + 1]):
             i = order[t]
             key = offset + np.float64(u[i])
             lo, hi = 0, width
-            while lo < hi:  # first q with cdf[q] > key
+            while lo < hi:  # first q whose CDF value cum[q] / total + k exceeds key
                 mid = (lo + hi) >> 1
-                if cdf[mid] <= key:
+                if cum[mid] / total + offset <= key:
                     lo = mid + 1
                 else:
                     hi = mid
