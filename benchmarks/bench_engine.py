@@ -145,8 +145,13 @@ def scale_point(n_firms: int, n_regions: int, steps: int,
     """CPU seconds per year, per firm-step, and peak traced bytes of one configuration."""
     kwargs: dict = {"n_firms": n_firms, "n_regions": n_regions, "steps": steps,
                     "agent_objects": "on_demand"}
-    if n_products is not None:
-        kwargs.update(product_space="synthetic", synthetic_products=n_products)
+    if n_products is not None:  # portfolios scaled with the space (defaults are for 865)
+        base = ModelConfig()
+        share = n_products / 865
+        kwargs.update(product_space="synthetic", synthetic_products=n_products,
+                      portfolio_leading=round(base.portfolio_leading * share),
+                      portfolio_intermediate=round(base.portfolio_intermediate * share),
+                      portfolio_lagging=round(base.portfolio_lagging * share))
     config = ModelConfig(**kwargs)
     c = time.process_time()
     model = S3Model(config, rng=0)
