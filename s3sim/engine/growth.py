@@ -86,10 +86,11 @@ def grow_and_exit(state: EconomyState, draws: YearDraws) -> Growth:
                        - cfg.growth_crowding * log_crowd
                        + cfg.localisation * presence
                        + cfg.critical_mass * log_crowd * ~presence)
-    growth = (cell_growth.ravel()[cell]
-              - cfg.growth_size * np.log(f.size[live])
-              - cfg.growth_congestion * tightness[reg]
-              + cfg.growth_sd * draws.growth[live])
+    # in place, term by term: the same operations in the same order, fewer temporaries
+    growth = cell_growth.ravel()[cell]
+    growth -= cfg.growth_size * np.log(f.size[live])
+    growth -= cfg.growth_congestion * tightness[reg]
+    growth += cfg.growth_sd * draws.growth[live]
     if cfg.viability_strength > 0:
         growth = growth + cfg.viability_strength * (viability_of(state)[reg, prod] - 1.0)
     if cfg.shock_cluster is not None and state.step == cfg.shock_year:
