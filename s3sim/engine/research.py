@@ -56,6 +56,7 @@ class ResearchSystem:
         steady = self.base / self.decay if self.decay > 0 else 1.0
         self.knowledge = np.full(n, steady, dtype=float)
         self.funding = np.zeros(n, dtype=float)
+        self._domain_rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.network = self._collaboration_network(proximity, config.collaboration_degree, rng)
         adjacency = nx.to_scipy_sparse_array(self.network, nodelist=range(n), format="csr")
         degree = np.asarray(adjacency.sum(axis=1)).ravel()
@@ -110,8 +111,16 @@ class ResearchSystem:
             (weights, (self.region, np.arange(self.n_bodies))),
             shape=(n_regions, self.n_bodies),
         )
-        exposure = membership @ proximity[self.domain]
+        exposure = membership @ self._rows_of_domains(proximity)
         return -np.expm1(-exposure)
+
+    def _rows_of_domains(self, proximity: np.ndarray) -> np.ndarray:
+        """``proximity[domain]``, kept while the proximity matrix and the domains are unchanged."""
+        cached = self._domain_rows
+        if cached is None or cached[0] is not proximity or not np.array_equal(cached[1],
+                                                                              self.domain):
+            cached = self._domain_rows = (proximity, self.domain.copy(), proximity[self.domain])
+        return cached[2]
 
     def count_by_region(self, n_regions: int) -> np.ndarray:
         """Number of research bodies per region."""

@@ -597,11 +597,14 @@ def related_mask(density: ArrayLike, presence: ArrayLike) -> NDArray[np.bool_]:
     density = np.asarray(density, dtype=float)
     absent = ~np.asarray(presence, dtype=bool)
     n_absent = absent.sum(axis=1)
-    # median of the absent cells per row: sort with present cells pushed to +inf
-    ranked = np.sort(np.where(absent, density, np.inf), axis=1)
-    rows = np.arange(density.shape[0])
-    lo = ranked[rows, np.maximum((n_absent - 1) // 2, 0)]
-    hi = ranked[rows, np.maximum(n_absent // 2, 0)]
+    # median of the absent cells per row: the two middle order statistics, selected
+    # (np.partition) rather than sorted
+    lo = np.full(density.shape[0], np.inf)
+    hi = np.full(density.shape[0], np.inf)
+    for row in np.flatnonzero(n_absent):
+        k = n_absent[row]
+        middle = np.partition(density[row][absent[row]], [(k - 1) // 2, k // 2])
+        lo[row], hi[row] = middle[(k - 1) // 2], middle[k // 2]
     median = np.where(n_absent > 0, 0.5 * (lo + hi), np.inf)
     return density > median[:, None]
 
