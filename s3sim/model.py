@@ -111,6 +111,7 @@ class S3Model(mesa.Model):
     # ------------------------------------------------------------------- step
     def step(self) -> None:
         """Advance the economy by one year."""
+        self.last_result = None  # last year's draws are freed before this year's are made
         with one_blas_thread():
             obs = start_year(self.state)
             plan = self.policy.plan(obs, obs.budget.copy())
