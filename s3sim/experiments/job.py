@@ -460,7 +460,7 @@ def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
             "scenario": cfg.scenario.get("name"),
             "experiment": cfg.get("name"),
         })
-        with atomic_output_dir(job_dir / RESULT_DIR) as tmp:
+        with atomic_output_dir(job_dir / RESULT_DIR, owned_only=False) as tmp:
             result.write(tmp)
             (tmp / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
     except Exception as exc:
