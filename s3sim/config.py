@@ -106,10 +106,10 @@ def check_rca_threshold(value: float, name: str = "rca_threshold") -> float:
 
     >>> check_rca_threshold(1)
     1.0
-    >>> check_rca_threshold(0)
+    >>> check_rca_threshold(0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    s3sim.config.ConfigError: rca_threshold must be > 0 (presence is RCA >= threshold; the usual value is 1), got 0.0
+    s3sim.config.ConfigError: rca_threshold must be > 0 (presence is RCA >= threshold; ...
     """
     value = _check_range(name, value, 0.0, None)
     if value <= 0:
