@@ -102,9 +102,21 @@ def _task(cfg: Any) -> Any:
                 raise
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             sys.exit(2)
-    record = run_experiment(cfg, raise_errors=not multirun)
-    if not multirun:
-        _STATE["single_run"] = record
+    if multirun:
+        return run_experiment(cfg, raise_errors=False)
+    user_errors = ("ConfigError", "DataError", "OutputError")
+    try:
+        record = run_experiment(cfg, raise_errors=True)
+    except Exception as exc:
+        if os.environ.get("S3SIM_FULL_ERROR") or type(exc).__name__ not in user_errors:
+            raise
+        from hydra.core.hydra_config import HydraConfig
+
+        where = HydraConfig.get().runtime.output_dir
+        print(f"{PROG}: error: {' '.join(str(exc).split())} (recorded in "
+              f"{where}/FAILED.json)", file=sys.stderr)
+        sys.exit(2)
+    _STATE["single_run"] = record
     return record
 
 

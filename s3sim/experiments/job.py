@@ -762,9 +762,10 @@ def _run_locked(cfg: Any, job_dir: Path, *, raise_errors: bool) -> dict[str, Any
                       traceback=traceback.format_exc(),
                       elapsed_s=round(time.perf_counter() - start, 3))
         _write_json(failed_path, record)
-        log.error("job %s failed: %s", job_dir.name, record["error"])
-        if raise_errors:
+        if raise_errors:  # the caller reports it (one line in the s3sim app)
+            log.debug("job %s failed: %s", job_dir.name, record["error"])
             raise
+        log.error("job %s failed: %s", job_dir.name, record["error"])
         return record
     marker = read_owner_marker(job_dir / RESULT_DIR) or {}
     record.update(status="done", elapsed_s=round(time.perf_counter() - start, 3),
