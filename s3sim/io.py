@@ -164,7 +164,7 @@ def _categorical(col: Any) -> tuple[np.ndarray, np.ndarray]:
         cats, codes = enc.dictionary, enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     categories = np.asarray(cats.to_pylist(), dtype=object)
     codes = codes.astype(np.int32, copy=False)
-    empty = np.flatnonzero(categories == "")
+    empty = np.flatnonzero((categories == "") | pd.isna(categories))
     if empty.size:
         codes = np.where(np.isin(codes, empty), -1, codes).astype(np.int32)
     return codes, categories
@@ -174,7 +174,11 @@ def _merge_categories(codes: np.ndarray, categories: np.ndarray,
                       mapped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Apply a renaming of the categories, merging those that become equal; sorted."""
     uniq, inverse = np.unique(mapped.astype(str), return_inverse=True)
-    new = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1).astype(np.int32)
+    inverse = inverse.astype(np.int32)
+    if codes.size and codes.min() < 0:
+        new = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1).astype(np.int32)
+    else:
+        new = inverse[codes]  # int32, no int64 temporary
     return new, uniq.astype(object)
 
 
@@ -398,6 +402,16 @@ def load_trade_table(
     p = Path(path)
     names = {"location": location_col, "product": product_col, "year": year_col,
              "value": value_col}
+    df = _load_fast(p, names)
+    if df is None:  # something is wrong: the thorough reader says what, with an example row
+        df = _load_thorough(p, names)
+    _check_locations(df, p, location_col)
+    _check_not_all_zero(df, p, value_col)
+    return df
+
+
+def _load_thorough(p: Path, names: dict[str, str]) -> pd.DataFrame:
+    """Read the whole table as text and raise the precise :class:`DataError`, if any."""
     table = _read_table(p, names)
     if table.num_rows == 0:
         raise DataError(f"'{p}' has a header but no data rows")
@@ -415,11 +429,213 @@ def load_trade_table(
         "value": values,
     })
     _check_duplicates(df, table, names, p)
-    del table
-    _check_locations(df, p, location_col)
-    _check_not_all_zero(df, p, value_col)
     df.attrs["notes"] = [note] if note else []
     return df
+
+
+_BATCH_ROWS = 1 << 20
+
+
+def _batches(path: Path, names: dict[str, str]) -> tuple[int | None, Iterator[Any]]:
+    """Number of rows (if known) and record batches of the four columns.
+
+    CSV labels are read dictionary-encoded and values as float64 directly, so no
+    text column of the whole table is ever materialised.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    kind, sep = _suffix_kind(path)
+    cols = list(dict.fromkeys(names.values()))
+    if kind == "Parquet":
+        pf = pq.ParquetFile(path)
+        _check_columns(list(pf.schema_arrow.names), names, path)
+        return pf.metadata.num_rows, pf.iter_batches(batch_size=_BATCH_ROWS, columns=cols)
+    parse = pacsv.ParseOptions(delimiter=sep)
+    with pacsv.open_csv(path, parse_options=parse) as reader:
+        present = list(reader.schema.names)
+    _check_columns(present, names, path)
+    label = pa.dictionary(pa.int32(), pa.string())
+    types = {c: label for c in cols}
+    types[names["value"]] = pa.float64()
+    convert = pacsv.ConvertOptions(include_columns=cols, column_types=types,
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                   null_values=[])
+
+    def stream() -> Iterator[Any]:
+        with pacsv.open_csv(path, parse_options=parse, convert_options=convert,
+                            read_options=pacsv.ReadOptions(block_size=1 << 24)) as reader:
+            yield from reader
+
+    return None, stream()
+
+
+def _label_text(value: Any) -> str | None:
+    """A label cell as stripped text (``101.0`` -> ``'101'``); ``None`` if missing."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+class _Encoder:
+    """Map batch-local dictionaries of a label column onto one global dictionary.
+
+    With the number of rows known in advance (Parquet metadata) the codes are written
+    into one preallocated int32 array; otherwise batches are concatenated at the end.
+    """
+
+    def __init__(self, n_rows: int | None = None) -> None:
+        self.ids: dict[str, int] = {}
+        self.out = None if n_rows is None else np.empty(n_rows, dtype=np.int32)
+        self.pos = 0
+        self.chunks: list[np.ndarray] = []
+        self.bad = False
+
+    def add(self, col: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pa.types.is_dictionary(col.type):
+            col = pc.dictionary_encode(col)
+        if col.null_count:
+            self.bad = True
+            return
+        local = np.empty(len(col.dictionary), dtype=np.int32)
+        for i, value in enumerate(col.dictionary.to_pylist()):
+            text = _label_text(value)
+            if not text:
+                self.bad = True
+                return
+            local[i] = self.ids.setdefault(text, len(self.ids))
+        idx = col.indices.to_numpy(zero_copy_only=False)
+        if self.out is not None and self.pos + len(idx) <= len(self.out):
+            np.take(local, idx, out=self.out[self.pos:self.pos + len(idx)])
+        else:
+            self.chunks.append(local[idx])
+        self.pos += len(idx)
+
+    def codes(self) -> np.ndarray:
+        if self.out is not None and not self.chunks:
+            out, self.out = self.out[:self.pos], None
+            return out
+        out = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)
+        self.chunks = []
+        return out
+
+    def categories(self) -> np.ndarray:
+        return np.asarray(list(self.ids), dtype=object)
+
+
+def _values_of(col: Any) -> np.ndarray | None:
+    """A value column batch as float64, or ``None`` if a cell is missing or not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    if col.null_count:
+        return None
+    try:
+        arr = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if not np.all(np.isfinite(arr)) or (arr < 0).any():
+        return None
+    return arr
+
+
+def _load_fast(path: Path, names: dict[str, str]) -> pd.DataFrame | None:
+    """Stream the table batch by batch, keeping only integer codes and float64 values.
+
+    Returns ``None`` as soon as anything is wrong (empty label, bad value or year,
+    duplicate key...); :func:`_load_thorough` then finds and explains the problem.
+    """
+    import pyarrow as pa
+
+    if not path.exists():
+        raise DataError(f"cannot read '{path}': file not found")
+    if path.is_dir():
+        raise DataError(f"cannot read '{path}': it is a directory, expected a CSV or Parquet file")
+    try:
+        n_rows, batches = _batches(path, names)
+        enc = {role: _Encoder(n_rows) for role in ("location", "product", "year")}
+        value = np.empty(n_rows, dtype=np.float64) if n_rows is not None else None
+        values: list[np.ndarray] = []
+        pos = filled = 0
+        for batch in batches:
+            for role, e in enc.items():
+                e.add(batch.column(batch.schema.get_field_index(names[role])))
+                if e.bad:
+                    return None
+            v = _values_of(batch.column(batch.schema.get_field_index(names["value"])))
+            if v is None:
+                return None
+            if value is not None and not values and pos + len(v) <= len(value):
+                value[pos:pos + len(v)] = v
+                filled = pos + len(v)
+            else:
+                values.append(v)
+            pos += len(v)
+            del batch, v
+    except DataError:
+        raise
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError,
+            ValueError):
+        return None  # the thorough reader reports it (conversion error, empty file...)
+    pa.default_memory_pool().release_unused()
+    if pos == 0:
+        return None
+    if value is None:
+        value = np.concatenate(values)
+    elif values:  # more rows than the metadata said (never expected): keep them all
+        value = np.concatenate([value[:filled], *values])
+    else:
+        value = value[:filled]
+    del values
+    loc_codes, loc_cats = _merge_categories(enc["location"].codes(),
+                                            enc["location"].categories(),
+                                            enc["location"].categories())
+    prod_cats = enc["product"].categories()
+    normalised, note = normalise_product_codes(prod_cats)
+    prod_codes, prod_cats = _merge_categories(enc["product"].codes(), prod_cats, normalised)
+    year_codes = enc["year"].codes()
+    numbers = pd.to_numeric(pd.Series(enc["year"].categories(), dtype=object),
+                            errors="coerce").to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(numbers)):
+        return None
+    integral = bool(np.all(np.mod(numbers, 1) == 0))
+    uniq_years, year_ids = np.unique(numbers, return_inverse=True)
+    if _has_duplicates(loc_codes, len(loc_cats), prod_codes, len(prod_cats),
+                       year_ids.astype(np.int32)[year_codes], len(uniq_years)):
+        return None
+    years = (numbers.astype(np.int64) if integral else numbers)[year_codes]
+    del year_codes
+    df = pd.DataFrame({
+        "location": pd.Categorical.from_codes(loc_codes, categories=pd.Index(loc_cats)),
+        "product": pd.Categorical.from_codes(prod_codes, categories=pd.Index(prod_cats)),
+        "year": years,
+        "value": value,
+    }, copy=False)
+    df.attrs["notes"] = [note] if note else []
+    return df
+
+
+def _has_duplicates(loc: np.ndarray, n_loc: int, prod: np.ndarray, n_prod: int,
+                    year: np.ndarray, n_year: int) -> bool:
+    """Whether a (location, product, year) key repeats, by sorting one int64 key in place."""
+    key = loc.astype(np.int64)
+    key *= n_prod
+    key += prod
+    key *= n_year
+    key += year
+    key.sort()
+    return bool(key.size > 1 and (key[1:] == key[:-1]).any())
 
 
 def to_matrix(df: pd.DataFrame, year: object) -> tuple[np.ndarray, list[str], list[str]]:
