@@ -341,9 +341,10 @@ class ModelConfig:
         for name in ("attempt_rate", "entrant_rate", "exit_hazard", "knowledge_decay",
                      "absorptive_threshold", "absorptive_threshold_lagging"):
             _set_real(self, name, 0.0, 1.0)
-        # yearly growth rates and their standard deviations: |x| <= 1 (100 % a year)
+        # yearly growth rates: |x| <= 0.5 (a labour force or demand shrinking by half
+        # every year is already far outside any calibration; -1 would make it vanish)
         for name in ("demand_growth_mean", "demand_growth_pci", "labour_growth"):
-            _set_real(self, name, -1.0, 1.0)
+            _set_real(self, name, -0.5, 0.5)
         for name in ("demand_growth_sd", "demand_shock_sd", "growth_sd"):
             _set_real(self, name, 0.0, 1.0)
         # coefficients of logits and log-growth equations: bounded so exp() stays finite
