@@ -225,6 +225,6 @@ def test_policy_given_as_a_string_is_its_preset_and_bad_ones_fail_before_any_see
 
 
 def test_budget_and_budget_share_together_are_an_error_naming_both():
-    with pytest.raises(ConfigError, match="budget .* and budget_share .* are both set"):
+    with pytest.raises(ConfigError, match=r"budget .* and budget_share .* are both set"):
         PolicyConfig("generic_subsidy", budget=3.0, budget_share=0.01)
     assert PolicyConfig("generic_subsidy", budget=0.0, budget_share=0.01).has_budget

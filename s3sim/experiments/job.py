@@ -88,6 +88,7 @@ FAILED_FILE = "FAILED.json"
 SWEEP_FILE = "sweep.json"
 CONFIG_FILE = "config.yaml"
 LOCK_FILE = ".s3sim-job.lock"
+OWNER_MARKER = ".s3sim-output.json"  # as s3sim.io.OWNER_MARKER (kept import-light)
 
 #: Keys of the product_space group, with the ModelConfig field each one sets.
 PRODUCT_SPACE_FIELDS: dict[str, str] = {
@@ -696,15 +697,28 @@ _LEGACY_RESULT_FILES = frozenset({"regions.parquet", "presence.parquet", "entrie
 
 
 def _check_result_replaceable(result: Path) -> None:
-    """Refuse to replace a ``result`` folder that holds anything s3sim did not write."""
-    from s3sim.io import check_replaceable, read_owner_marker
+    """Refuse to replace a ``result`` folder holding a file s3sim never wrote there.
 
-    if not result.is_dir() or read_owner_marker(result) is not None:
-        check_replaceable(result, what="job result folder")
+    Files named in the folder's marker (or, without a marker, the tables of older
+    s3sim versions) are the job's own and are replaced even if they were modified or
+    truncated -- that is how a job whose checksums fail is recomputed. Any other file
+    (something a user put there) makes the job fail with one line instead.
+    """
+    from s3sim.io import OutputError, read_owner_marker
+
+    if not result.exists():
         return
-    names = {p.relative_to(result).as_posix() for p in result.rglob("*") if p.is_file()}
-    if names - _LEGACY_RESULT_FILES:
-        check_replaceable(result, what="job result folder")
+    if not result.is_dir():
+        raise OutputError(f"job result folder '{result}' exists and is not a folder; move it")
+    marker = read_owner_marker(result) or {}
+    known = set(marker.get("files") or {}) | _LEGACY_RESULT_FILES
+    foreign = sorted(p.relative_to(result).as_posix() for p in result.rglob("*")
+                     if p.is_file() and p.name != OWNER_MARKER
+                     and p.relative_to(result).as_posix() not in known)
+    if foreign:
+        raise OutputError(
+            f"job result folder '{result}' holds file(s) s3sim did not write "
+            f"({', '.join(repr(f) for f in foreign[:3])}); move them away and rerun")
 
 
 def _run_locked(cfg: Any, job_dir: Path, *, raise_errors: bool) -> dict[str, Any]:
