@@ -228,3 +228,28 @@ def test_budget_and_budget_share_together_are_an_error_naming_both():
     with pytest.raises(ConfigError, match=r"budget .* and budget_share .* are both set"):
         PolicyConfig("generic_subsidy", budget=3.0, budget_share=0.01)
     assert PolicyConfig("generic_subsidy", budget=0.0, budget_share=0.01).has_budget
+
+
+# --- from_data: which product space ---------------------------------------------------------
+
+def test_from_data_states_its_product_space_and_never_falls_back_silently(tmp_path):
+    from s3sim.engine.initial_data import choose_product_space, load_initial_state
+
+    atlas = ProductSpace.atlas().codes[:50].tolist()
+    space, statement = choose_product_space(atlas, "from_data", "d.csv")
+    assert space.source == "atlas" and "50 of 50" in statement
+    mixed = atlas[:20] + [f"X{i}" for i in range(30)]
+    for requested in ("from_data", "atlas"):
+        with pytest.raises(ConfigError, match="only 20 of 50 product codes .* no fallback"):
+            choose_product_space(mixed, requested, "d.csv")
+    with pytest.raises(ConfigError, match="synthetic"):
+        choose_product_space(atlas, "synthetic", "d.csv")
+    # integer codes in Parquet (leading zeros lost) still mean the Atlas products
+    rows = [(f"R{r}", int(c), 2019, float((r * 5 + k) % 7 + 1)) for r in range(4)
+            for k, c in enumerate(atlas)]
+    path = tmp_path / "int.parquet"
+    pd.DataFrame(rows, columns=["location", "product", "year", "value"]).to_parquet(path)
+    state = load_initial_state(ModelConfig(product_space="from_data", initial_data=str(path)))
+    assert state.product_space.source == "atlas" and state.info["unmatched_products"] == 0
+    assert "zero-padded" in state.info["notes"][0]
+    assert "Atlas HS92" in state.product_space.metadata["initial_data"]["statement"]
