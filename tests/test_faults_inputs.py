@@ -240,7 +240,7 @@ def test_from_data_states_its_product_space_and_never_falls_back_silently(tmp_pa
     assert space.source == "atlas" and "50 of 50" in statement
     mixed = atlas[:20] + [f"X{i}" for i in range(30)]
     for requested in ("from_data", "atlas"):
-        with pytest.raises(ConfigError, match="only 20 of 50 product codes .* no fallback"):
+        with pytest.raises(ConfigError, match=r"only 20 of 50 product codes .* no fallback"):
             choose_product_space(mixed, requested, "d.csv")
     with pytest.raises(ConfigError, match="synthetic"):
         choose_product_space(atlas, "synthetic", "d.csv")

@@ -208,7 +208,7 @@ class S3SimSchema:
 
 
 #: Characters of the readable part of a job folder name (the hash follows).
-DIRNAME_PREFIX = 60
+DIRNAME_PREFIX = 120
 #: Hex digits of the SHA-256 of the job's identity in its folder name.
 DIRNAME_HASH = 12
 
@@ -262,7 +262,8 @@ def job_identity(overrides: list[str], exclude: list[str], policy_name: str | No
             items[parsed[0]] = parsed[1]
     if str(policy_name).rsplit(".", 1)[-1] == "none" and _baseline_params_ignorable(items):
         items = {k: v for k, v in items.items() if not k.startswith("policy.")}
-    return ",".join(f"{k}={v}" for k, v in sorted(items.items()))
+    # sorted as Hydra sorts override_dirname (by "key=value"), so prefixes stay familiar
+    return ",".join(sorted(f"{k}={v}" for k, v in items.items()))
 
 
 def job_dirname(identity: str) -> str:

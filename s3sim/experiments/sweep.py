@@ -438,6 +438,12 @@ def jobs_table(jobs: list[Job], params: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _has_job_folders(root: Path) -> bool:
+    """Whether ``root`` holds Hydra job folders (``.hydra/``) or s3sim job markers."""
+    return any(p.is_dir() and ((p / ".hydra").is_dir() or (p / DONE_FILE).exists()
+                               or (p / FAILED_FILE).exists()) for p in root.iterdir())
+
+
 def _owned_files(root: Path) -> dict[str, str]:
     marker = read_owner_marker(root) or {}
     files = marker.get("files") or {}
@@ -467,7 +473,8 @@ def check_sweep_folder(root: Path) -> None:
         Naming up to three foreign files and what to do.
     """
     owned = _owned_files(root)
-    legacy = read_owner_marker(root) is None and (root / SWEEP_FILE).exists()
+    legacy = read_owner_marker(root) is None and ((root / SWEEP_FILE).exists()
+                                                  or _has_job_folders(root))
     foreign = []
     for path in _gathered_candidates(root):
         rel = path.relative_to(root).as_posix()
@@ -520,9 +527,11 @@ def build_sweep_report(sweep_dir: str | Path, only_last_sweep: bool = True,
     if not root.is_dir():
         raise SweepError(f"'{root}' is not a folder; give the folder of a sweep "
                          "(results/<experiment>)")
-    if read_owner_marker(root) is None and not (root / SWEEP_FILE).exists():
-        raise SweepError(f"'{root}' is not an s3sim sweep folder (no {OWNER_MARKER} or "
-                         f"{SWEEP_FILE}); give the folder a multirun wrote (results/<name>)")
+    if read_owner_marker(root) is None and not (root / SWEEP_FILE).exists() \
+            and not _has_job_folders(root):
+        raise SweepError(f"'{root}' is not an s3sim sweep folder (no {OWNER_MARKER}, "
+                         f"{SWEEP_FILE} or job folders); give the folder a multirun wrote "
+                         "(results/<name>)")
     check_sweep_folder(root)
     jobs = find_jobs(root, only_last_sweep=only_last_sweep)
     summary = SweepSummary(sweep_dir=root, jobs=jobs)
