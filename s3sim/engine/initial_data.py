@@ -143,7 +143,11 @@ def load_initial_state(config: ModelConfig, product_space: ProductSpace | None =
         year = config.initial_year if config.initial_year is not None else df["year"].max()
         X, locations, products = to_matrix(df, year)
     except (DataError, OSError) as exc:
-        raise ConfigError(f"initial_data: {exc}") from None
+        text = str(exc)
+        head, sep, _ = text.partition("; pass the right name(s) with --")
+        if sep:  # the CLI's column options do not exist here: the columns must be renamed
+            text = f"{head}; rename the columns to location, product, year, value"
+        raise ConfigError(f"initial_data: {text}") from None
     space, statement = choose_product_space(products, config.product_space, str(path), df,
                                             year, given=product_space)
     notes = list(df.attrs.get("notes", []))
