@@ -460,7 +460,7 @@ class PolicyConfig:
         for name in ("attempt_response", "signal_noise", "weight_density", "weight_discovery",
                      "weight_complexity", "weight_growth", "weight_cog"):
             _set_real(self, name, 0.0, None)
-        _set_int(self, "n_priorities", 1, 100_000)
+        _set_int(self, "n_priorities", 1, 10**9)
         _set_int(self, "revision_interval", 1, 10_000)
         _set_int(self, "min_entries_to_keep", 0, 10**9)
         for name in ("admin_fixed_share", "public_input_share"):
@@ -472,7 +472,7 @@ class PolicyConfig:
                 f"(shares of one budget), got {self.admin_fixed_share} + "
                 f"{self.public_input_share} + {self.research_share}")
         _set_real(self, "admin_grant_rate", 0.0, None)
-        _set_int(self, "priority_breadth", 1, 100_000)
+        _set_int(self, "priority_breadth", 1, 10**9)
         _set_int(self, "graduation_years", 0, 10_000)
         if self.programme_years is not None:
             _set_int(self, "programme_years", 0, 10_000)
