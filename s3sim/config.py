@@ -11,6 +11,8 @@ The model never imports Hydra; Hydra's structured configs mirror these fields
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -22,8 +24,11 @@ __all__ = [
     "ConfigError",
     "ModelConfig",
     "PolicyConfig",
+    "check_rca_threshold",
     "model_config_from_mapping",
     "policy_config_from_mapping",
+    "policy_preset",
+    "validate_parameters",
 ]
 
 POLICY_NAMES: tuple[str, ...] = (
@@ -42,21 +47,85 @@ class ConfigError(ValueError):
     """An impossible or unknown parameter value (the message says which and what is allowed)."""
 
 
-def _check_range(name: str, value: float, lo: float | None, hi: float | None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+#: Largest magnitude accepted for any real parameter without a tighter bound: a bound
+#: far outside every calibrated value, but small enough that sums, products and
+#: exponentials of parameters stay finite in float64 (``exp(MAX_MAGNITUDE)`` overflows,
+#: so growth and logit terms have the tighter :data:`MAX_RATE` bound).
+MAX_MAGNITUDE = 1e6
+#: Largest magnitude of a yearly growth rate, logit coefficient or exponent: ``exp(50)``
+#: is 5e21, so a model driven by such terms over a few steps still stays finite.
+MAX_RATE = 50.0
+
+
+def _check_range(name: str, value: float, lo: float | None, hi: float | None,
+                 *, limit: float = MAX_MAGNITUDE) -> float:
+    """Check that ``value`` is a finite real number in ``[lo, hi]``; return it as a float.
+
+    Without an explicit upper (lower) bound, ``limit`` (``-limit``) applies, so that a
+    value such as ``1e308`` or ``inf`` is refused at the boundary rather than
+    overflowing inside the model.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ConfigError(f"{name} must be a number, got {value!r}")
-    if value != value:  # NaN
+    value = float(value)
+    if math.isnan(value):
         raise ConfigError(f"{name} must be a number, got NaN")
+    if math.isinf(value):
+        raise ConfigError(f"{name} must be finite, got {value}")
     if lo is not None and value < lo:
         raise ConfigError(f"{name} must be >= {lo}, got {value}")
     if hi is not None and value > hi:
         raise ConfigError(f"{name} must be <= {hi}, got {value}")
+    if hi is None and value > limit:
+        raise ConfigError(f"{name} must be <= {limit:g}, got {value:g}")
+    if lo is None and value < -limit:
+        raise ConfigError(f"{name} must be >= {-limit:g}, got {value:g}")
+    return value
 
 
-def _check_int(name: str, value: int, lo: int, hi: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+def _check_int(name: str, value: int, lo: int, hi: int | None = None) -> int:
+    """Check a whole number (Python or numpy integer) in ``[lo, hi]``; return it as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{name} must be a whole number, got {value!r}")
-    _check_range(name, value, lo, hi)
+    value = int(value)
+    if value < lo:
+        raise ConfigError(f"{name} must be >= {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{name} must be <= {hi}, got {value}")
+    if hi is None and value > 10**9:
+        raise ConfigError(f"{name} must be <= {10**9}, got {value}")
+    return value
+
+
+def check_rca_threshold(value: float, name: str = "rca_threshold") -> float:
+    """Validate an RCA presence threshold: finite and > 0 (``M = RCA >= T``).
+
+    With ``T <= 0`` every location "has" every product it exports at all, so
+    diversity equals the number of products exported and PCI/ECI degenerate
+    (PCI reached 1e17 in the issue's example).
+
+    >>> check_rca_threshold(1)
+    1.0
+    >>> check_rca_threshold(0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    s3sim.config.ConfigError: rca_threshold must be > 0 (presence is RCA >= threshold; ...
+    """
+    value = _check_range(name, value, 0.0, None)
+    if value <= 0:
+        raise ConfigError(f"{name} must be > 0 (presence is RCA >= threshold; the usual "
+                          f"value is 1), got {value}")
+    return value
+
+
+def _set_real(obj: Any, name: str, lo: float | None, hi: float | None) -> None:
+    """Validate a real field of a frozen dataclass and store it as a Python float."""
+    object.__setattr__(obj, name, _check_range(name, getattr(obj, name), lo, hi))
+
+
+def _set_int(obj: Any, name: str, lo: int, hi: int | None) -> None:
+    """Validate a whole-number field (numpy integers accepted) and store it as int."""
+    object.__setattr__(obj, name, _check_int(name, getattr(obj, name), lo, hi))
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -241,56 +310,67 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check_choice("product_space", self.product_space, PRODUCT_SPACE_NAMES)
         _check_choice("agent_objects", self.agent_objects, ("all", "on_demand"))
-        _check_int("synthetic_products", self.synthetic_products, 20)
+        _set_int(self, "synthetic_products", 20, 100_000)
         if self.product_space == "from_data" and not self.initial_data:
             raise ConfigError("product_space 'from_data' needs initial_data: a trade table path")
-        _check_int("n_regions", self.n_regions, 1, 500)
-        _check_int("n_firms", self.n_firms, 1)
-        _check_int("n_research_bodies", self.n_research_bodies, 0)
-        _check_int("steps", self.steps, 0, 10_000)
-        mix = tuple(float(x) for x in self.region_mix)
-        if len(mix) != 3 or any(x < 0 for x in mix) or abs(sum(mix) - 1.0) > 1e-9:
+        if self.initial_year is not None:
+            _set_int(self, "initial_year", -100_000, 100_000)
+        _set_int(self, "n_regions", 1, 500)
+        _set_int(self, "n_firms", 1, 10_000_000)
+        _set_int(self, "n_research_bodies", 0, 10_000_000)
+        _set_int(self, "steps", 0, 10_000)
+        try:
+            mix = tuple(_check_range("region_mix", x, 0.0, 1.0) for x in self.region_mix)
+        except TypeError:
+            mix = ()
+        if len(mix) != 3 or abs(sum(mix) - 1.0) > 1e-9:
             raise ConfigError(
                 f"region_mix must be three non-negative shares (leading, intermediate, lagging) "
                 f"summing to 1, got {self.region_mix!r}"
             )
         object.__setattr__(self, "region_mix", mix)
         for name in ("portfolio_leading", "portfolio_intermediate", "portfolio_lagging"):
-            _check_int(name, getattr(self, name), 1)
+            _set_int(self, name, 1, 100_000)
         for name in ("size_leading", "size_intermediate", "attempt_cost", "entry_size",
-                     "exit_size", "target_relatedness", "target_market", "growth_sd",
-                     "demand_growth_sd", "demand_shock_sd", "success_density",
+                     "exit_size", "target_relatedness", "target_market", "success_density",
                      "success_knowledge", "success_subsidy", "growth_crowding", "growth_size",
-                     "growth_congestion", "entry_congestion", "localisation",
-                     "critical_mass", "hidden_suitability",
+                     "growth_congestion", "entry_congestion", "hidden_suitability",
                      "research_productivity", "collaboration_degree", "collaboration_weight",
                      "knowledge_base"):
-            _check_range(name, getattr(self, name), 0.0, None)
+            _set_real(self, name, 0.0, None)
         for name in ("attempt_rate", "entrant_rate", "exit_hazard", "knowledge_decay",
                      "absorptive_threshold", "absorptive_threshold_lagging"):
-            _check_range(name, getattr(self, name), 0.0, 1.0)
+            _set_real(self, name, 0.0, 1.0)
+        # yearly growth rates: |x| <= 0.5 (a labour force or demand shrinking by half
+        # every year is already far outside any calibration; -1 would make it vanish)
+        for name in ("demand_growth_mean", "demand_growth_pci", "labour_growth"):
+            _set_real(self, name, -0.5, 0.5)
+        for name in ("demand_growth_sd", "demand_shock_sd", "growth_sd"):
+            _set_real(self, name, 0.0, 1.0)
+        # coefficients of logits and log-growth equations: bounded so exp() stays finite
         for name in ("success_base", "success_complexity", "growth_base", "growth_market",
-                     "growth_density", "demand_growth_mean", "demand_growth_pci",
-                     "labour_growth"):
-            _check_range(name, getattr(self, name), None, None)
-        _check_range("capacity_factor", self.capacity_factor, 1.0, None)
+                     "growth_density"):
+            _set_real(self, name, -MAX_RATE, MAX_RATE)
+        for name in ("localisation", "critical_mass"):
+            _set_real(self, name, 0.0, MAX_RATE)
+        _set_real(self, "capacity_factor", 1.0, 100.0)
         for name in ("decision_sharpness", "discovery_cost", "imitation_spread", "success_value",
                      "private_discount", "viability_strength", "critical_mass_threshold",
                      "public_input_strength", "market_competition"):
-            _check_range(name, getattr(self, name), 0.0, None)
+            _set_real(self, name, 0.0, None)
         for name in ("suitability_correlation", "imitation_speed", "public_input_depreciation",
                      "public_input_rivalry", "established_floor", "established_min_share"):
-            _check_range(name, getattr(self, name), 0.0, 1.0)
-        _check_range("public_input_cost", self.public_input_cost, 1e-9, None)
-        _check_int("decision_horizon", self.decision_horizon, 1, 1000)
-        _check_int("follower_pool", self.follower_pool, 0, 100)
-        _check_int("established_years", self.established_years, 1, 1000)
+            _set_real(self, name, 0.0, 1.0)
+        _set_real(self, "public_input_cost", 1e-9, None)
+        _set_int(self, "decision_horizon", 1, 1000)
+        _set_int(self, "follower_pool", 0, 100)
+        _set_int(self, "established_years", 1, 1000)
         if self.externality_domain is not None:
-            _check_int("externality_domain", self.externality_domain, 0)
+            _set_int(self, "externality_domain", 0, 10_000_000)
         if self.shock_cluster is not None:
-            _check_int("shock_cluster", self.shock_cluster, 0)
-        _check_int("shock_year", self.shock_year, 1)
-        _check_range("shock_size", self.shock_size, 0.0, 20.0)
+            _set_int(self, "shock_cluster", 0, 10_000_000)
+        _set_int(self, "shock_year", 1, 10_000)
+        _set_real(self, "shock_size", 0.0, 20.0)
 
     def replace(self, **changes: Any) -> ModelConfig:
         """Return a copy with ``changes`` applied (validated)."""
@@ -365,35 +445,41 @@ class PolicyConfig:
     def __post_init__(self) -> None:
         _check_choice("policy", self.name, POLICY_NAMES)
         _check_choice("selection_rule", self.selection_rule, SELECTION_RULES)
-        _check_range("budget", self.budget, 0.0, None)
+        _set_real(self, "budget", 0.0, None)
         if self.budget_share is not None:
-            _check_range("budget_share", self.budget_share, 0.0, 1.0)
+            _set_real(self, "budget_share", 0.0, 1.0)
+            if self.budget > 0:
+                raise ConfigError(
+                    f"budget ({self.budget:g} per region and year) and budget_share "
+                    f"({self.budget_share:g} of initial output) are both set; set only one "
+                    "(budget_share=null to use budget)"
+                )
         for name in ("subsidy_rate", "research_share", "capture", "herding"):
-            _check_range(name, getattr(self, name), 0.0, 1.0)
-        _check_range("venture_cost", self.venture_cost, 1e-9, None)
+            _set_real(self, name, 0.0, 1.0)
+        _set_real(self, "venture_cost", 1e-9, None)
         for name in ("attempt_response", "signal_noise", "weight_density", "weight_discovery",
                      "weight_complexity", "weight_growth", "weight_cog"):
-            _check_range(name, getattr(self, name), 0.0, None)
-        _check_int("n_priorities", self.n_priorities, 1)
-        _check_int("revision_interval", self.revision_interval, 1)
-        _check_int("min_entries_to_keep", self.min_entries_to_keep, 0)
+            _set_real(self, name, 0.0, None)
+        _set_int(self, "n_priorities", 1, 10**9)
+        _set_int(self, "revision_interval", 1, 10_000)
+        _set_int(self, "min_entries_to_keep", 0, 10**9)
         for name in ("admin_fixed_share", "public_input_share"):
-            _check_range(name, getattr(self, name), 0.0, 1.0)
+            _set_real(self, name, 0.0, 1.0)
         if self.admin_fixed_share + self.public_input_share + self.research_share > 1.0 + 1e-9 \
                 and self.name == "smart_specialisation":
             raise ConfigError(
                 "admin_fixed_share + public_input_share + research_share must be <= 1 "
                 f"(shares of one budget), got {self.admin_fixed_share} + "
                 f"{self.public_input_share} + {self.research_share}")
-        _check_range("admin_grant_rate", self.admin_grant_rate, 0.0, None)
-        _check_int("priority_breadth", self.priority_breadth, 1)
-        _check_int("graduation_years", self.graduation_years, 0)
+        _set_real(self, "admin_grant_rate", 0.0, None)
+        _set_int(self, "priority_breadth", 1, 10**9)
+        _set_int(self, "graduation_years", 0, 10_000)
         if self.programme_years is not None:
-            _check_int("programme_years", self.programme_years, 0)
+            _set_int(self, "programme_years", 0, 10_000)
         if self.signal_noise_lagging is not None:
-            _check_range("signal_noise_lagging", self.signal_noise_lagging, 0.0, None)
+            _set_real(self, "signal_noise_lagging", 0.0, None)
         if self.capture_lagging is not None:
-            _check_range("capture_lagging", self.capture_lagging, 0.0, 1.0)
+            _set_real(self, "capture_lagging", 0.0, 1.0)
 
     @property
     def has_budget(self) -> bool:
@@ -407,7 +493,7 @@ class PolicyConfig:
 
 def _replace[T](obj: T, changes: Mapping[str, Any]) -> T:
     known = {f.name for f in fields(obj)}  # type: ignore[arg-type]
-    unknown = sorted(set(changes) - known)
+    unknown = sorted(str(k) for k in set(changes) - known)
     if unknown:
         raise ConfigError(
             f"unknown {type(obj).__name__} parameter(s) {', '.join(unknown)}; "
@@ -428,3 +514,93 @@ def policy_config_from_mapping(values: Mapping[str, Any]) -> PolicyConfig:
     """Build a :class:`PolicyConfig` from a mapping (e.g. a Hydra config); unknown keys fail."""
     return _replace(PolicyConfig(), dict(values))
 
+
+
+def policy_preset(name: str) -> PolicyConfig:
+    """A policy preset as the ``s3sim`` app composes it (``conf/policy/<name>.yaml``).
+
+    ``policy_preset("generic_subsidy")`` spends ``budget_share = 0.01`` of each region's
+    initial output, exactly like ``s3sim policy=generic_subsidy``.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).resolve().parent / "conf" / "policy"
+    presets = tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+    _check_choice("policy", name, presets)
+
+    def load(preset: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        # the defaults list of a preset: other presets of the group, then _self_
+        # (entries starting with "/" are the schema, i.e. PolicyConfig's defaults)
+        own = yaml.safe_load((folder / f"{preset}.yaml").read_text()) or {}
+        out: dict[str, Any] = {}
+        defaults = own.pop("defaults", None) or ["_self_"]
+        if "_self_" not in defaults:
+            defaults = [*defaults, "_self_"]
+        for entry in defaults:
+            if entry == "_self_":
+                out.update(own)
+            elif isinstance(entry, str) and not entry.startswith("/") and entry not in seen:
+                out.update(load(entry, (*seen, entry)))
+        return out
+
+    return policy_config_from_mapping(load(name, (name,)))
+
+
+def validate_parameters(
+    model: ModelConfig | Mapping[str, Any] | None = None,
+    policy: PolicyConfig | Mapping[str, Any] | str | None = None,
+) -> tuple[ModelConfig, PolicyConfig]:
+    """The one entry point that turns user input into validated configurations.
+
+    Used by the Python API (:func:`s3sim.experiments.simulation.run_simulation`), the
+    Hydra app (:func:`s3sim.experiments.job.job_configs`) and the dashboard, so every
+    front end refuses the same values with the same one-line message.
+
+    Parameters
+    ----------
+    model : ModelConfig or mapping, optional
+        The economy (default scenario if omitted); a mapping gives parameter values.
+    policy : PolicyConfig, mapping or str, optional
+        The instrument (``none`` if omitted); a string is a policy name
+        (``"smart_specialisation"``) meaning that policy's preset, as on the command line
+        (:func:`policy_preset`); a mapping gives parameter values.
+
+    Returns
+    -------
+    (ModelConfig, PolicyConfig)
+
+    Raises
+    ------
+    ConfigError
+        One line naming the parameter, the value and what is allowed.
+
+    Examples
+    --------
+    >>> m, p = validate_parameters({"n_regions": 4}, "generic_subsidy")
+    >>> (m.n_regions, p.name)
+    (4, 'generic_subsidy')
+    """
+    if model is None:
+        model_cfg = ModelConfig()
+    elif isinstance(model, ModelConfig):
+        model_cfg = model
+    elif isinstance(model, Mapping):
+        model_cfg = model_config_from_mapping(model)
+    else:
+        raise ConfigError(f"config must be a ModelConfig or a mapping of its parameters, "
+                          f"got {type(model).__name__}")
+    if policy is None:
+        policy_cfg = PolicyConfig()
+    elif isinstance(policy, PolicyConfig):
+        policy_cfg = policy
+    elif isinstance(policy, str):
+        policy_cfg = policy_preset(policy)
+    elif isinstance(policy, Mapping):
+        policy_cfg = policy_config_from_mapping(policy)
+    else:
+        raise ConfigError(f"policy must be a PolicyConfig, a preset name (e.g. "
+                          f"{', '.join(POLICY_NAMES)}) or a mapping of its parameters, "
+                          f"got {type(policy).__name__}")
+    return model_cfg, policy_cfg

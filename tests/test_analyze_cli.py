@@ -264,7 +264,7 @@ def test_refuses_foreign_non_empty_directory(csv_file, tmp_path, capsys):
     out.mkdir()
     (out / "thesis.tex").write_text("precious")
     assert analyze.main([str(csv_file), "--out", str(out)]) == 2
-    assert "not an s3sim-analyze output" in capsys.readouterr().err
+    assert "s3sim did not write ('thesis.tex')" in capsys.readouterr().err
     assert (out / "thesis.tex").read_text() == "precious"
 
 

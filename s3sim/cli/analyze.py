@@ -12,7 +12,9 @@ and writes, for one year, tidy CSV tables and figures into ``--out``::
 
 Bad input gives one ``s3sim-analyze: error: ...`` line on stderr, exit code 2
 and no output directory (it is written to a temporary sibling and renamed into
-place only when complete).
+place only when complete). ``--out`` must be new, empty, or an earlier output of
+this command that nobody changed since (its ``.s3sim-output.json`` marker lists
+every file with its SHA-256); any other folder is refused, never replaced.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from s3sim.io import DataError, atomic_output_dir, load_trade_table, to_matrix
+from s3sim.config import ConfigError, check_rca_threshold
+from s3sim.io import (
+    DataError,
+    atomic_output_dir,
+    check_replaceable,
+    describe_os_error,
+    load_trade_table,
+    to_matrix,
+)
 from s3sim.space import metrics
 
 __all__ = ["build_parser", "main"]
@@ -51,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Outputs are documented in docs/metrics.md.",
     )
     p.add_argument("data", metavar="DATA", help="CSV or Parquet file in long format")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory (replaced)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output directory: new, empty, or an earlier unchanged output of "
+                   "this command (then replaced); any other folder is refused")
     p.add_argument("--year", help="year to analyse (default: the latest in the data)")
     p.add_argument("--location-col", default="location", metavar="NAME")
     p.add_argument("--product-col", default="product", metavar="NAME")
@@ -200,33 +212,29 @@ def _figures(a: Analysis, outdir: Path, max_figures: int) -> tuple[int, str]:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse to replace a non-empty directory that is not an earlier analysis."""
-    if out.exists() and not out.is_dir():
-        raise DataError(f"--out '{out}' exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / "locations.csv").exists():
-        raise DataError(
-            f"--out '{out}' is a non-empty directory that is not an {PROG} output; "
-            "choose a new or empty directory"
-        )
+    """Refuse to replace a folder holding anything this command did not write."""
+    check_replaceable(out, what="--out")
 
 
 def run(args: argparse.Namespace) -> list[str]:
     """Run the analysis and return the summary lines."""
     out = Path(args.out)
     _check_out(out)
+    check_rca_threshold(args.rca_threshold, name="--rca-threshold")
     df = load_trade_table(args.data, location_col=args.location_col,
                           product_col=args.product_col, year_col=args.year_col,
                           value_col=args.value_col)
     year = _pick_year(df, args.year)
     a = analyse(df, year, args.rca_threshold)
     try:
-        with atomic_output_dir(out) as tmp:
+        with atomic_output_dir(out, tool=PROG) as tmp:
             for name, table in _tables(a, args.top).items():
                 table.to_csv(tmp / name, index=False)
             n_fig, source = _figures(a, tmp, args.max_figures)
     except OSError as exc:
-        raise DataError(f"cannot write output directory '{out}': {_one_line(exc)}") from None
-    return _summary(a, out, n_fig, source, args)
+        raise DataError(describe_os_error(exc, out)) from None
+    notes = [f"  note: {n}" for n in df.attrs.get("notes", [])]
+    return notes + _summary(a, out, n_fig, source, args)
 
 
 def _summary(a: Analysis, out: Path, n_fig: int, source: str,
@@ -234,11 +242,13 @@ def _summary(a: Analysis, out: Path, n_fig: int, source: str,
     """Human-readable summary of a finished run."""
     r = a.result
     n_mcp = int(r.mcp.sum())
-    best = a.locations[int(np.nanargmax(r.eci))]
+    finite = np.isfinite(r.eci)
+    best = (f"{a.locations[int(np.nanargmax(r.eci))]} ({np.nanmax(r.eci):.2f})"
+            if finite.any() else "n/a (ECI undefined: no location has a distinctive mix)")
     lines = [
         f"{PROG}: {len(a.locations)} locations x {len(a.products)} products, year {a.year} "
         f"(RCA threshold {args.rca_threshold:g}; {n_mcp} location-product specialisations)",
-        f"  highest ECI: {best} ({np.nanmax(r.eci):.2f}); "
+        f"  highest ECI: {best}; "
         f"mean diversity {r.diversity.mean():.1f}",
         f"  tables: {', '.join(TABLES)}",
     ]
@@ -258,8 +268,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("--top must be >= 1")
     try:
         lines = run(args)
-    except (DataError, OSError) as exc:
+    except (DataError, ConfigError) as exc:
         return _fail(_one_line(exc))
+    except OSError as exc:
+        return _fail(describe_os_error(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted; no output was written (the --out folder is unchanged)",
+                     code=130)
     print("\n".join(lines))
     return 0
 
@@ -271,10 +286,10 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _fail(message: str) -> int:
-    """Print one error line on stderr and return exit code 2."""
+def _fail(message: str, code: int = 2) -> int:
+    """Print one error line on stderr and return the exit code (2: bad input)."""
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 if __name__ == "__main__":

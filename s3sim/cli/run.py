@@ -10,9 +10,12 @@ Usage::
     s3sim --help                                   # Hydra's help: groups and options
 
 Errors in the configuration (unknown keys, wrong types, out-of-range values, a missing
-data file) print one ``s3sim: error: ...`` line on stderr and exit with status 2;
-set ``HYDRA_FULL_ERROR=1`` for the full traceback. In a multirun a failing job is
-recorded (``FAILED.json``) and the others continue; the exit status is 1 if any failed.
+data file), output folders that cannot be written (permissions, a file on the path, a
+full disk) or that hold files s3sim did not write print one ``s3sim: error: ...`` line
+on stderr and exit with status 2; set ``HYDRA_FULL_ERROR=1`` for the full traceback.
+In a multirun a failing job is recorded (``FAILED.json``) and the others continue; the
+exit status is 1 if any failed or the sweep could not be gathered. Ctrl-C exits with
+status 130; finished jobs keep their ``DONE.json`` and are reused by a rerun.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from s3sim.io import DataError
 
     return (ConfigError, DataError, HydraException, MissingConfigException,
-            OverrideParseException, OmegaConfBaseException, FileNotFoundError)
+            OverrideParseException, OmegaConfBaseException)
 
 
 def _task(cfg: Any) -> Any:
@@ -99,16 +102,28 @@ def _task(cfg: Any) -> Any:
                 raise
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             sys.exit(2)
-    record = run_experiment(cfg, raise_errors=not multirun)
-    if not multirun:
-        _STATE["single_run"] = record
+    if multirun:
+        return run_experiment(cfg, raise_errors=False)
+    user_errors = ("ConfigError", "DataError", "OutputError")
+    try:
+        record = run_experiment(cfg, raise_errors=True)
+    except Exception as exc:
+        if os.environ.get("S3SIM_FULL_ERROR") or type(exc).__name__ not in user_errors:
+            raise
+        from hydra.core.hydra_config import HydraConfig
+
+        where = HydraConfig.get().runtime.output_dir
+        print(f"{PROG}: error: {' '.join(str(exc).split())} (recorded in "
+              f"{where}/FAILED.json)", file=sys.stderr)
+        sys.exit(2)
+    _STATE["single_run"] = record
     return record
 
 
 def _report_command(argv: list[str]) -> int:
     import argparse
 
-    from s3sim.experiments.sweep import build_sweep_report
+    from s3sim.experiments.sweep import gather_or_fail
 
     parser = argparse.ArgumentParser(
         prog=f"{PROG} report",
@@ -120,9 +135,18 @@ def _report_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         parser.error(f"{args.sweep_dir} is not a directory")
-    summary = build_sweep_report(args.sweep_dir, only_last_sweep=not args.all_jobs)
+    summary = gather_or_fail(args.sweep_dir, only_last_sweep=not args.all_jobs)
+    if summary.error is not None and not summary.jobs:
+        print(f"{PROG} report: error: {summary.error}", file=sys.stderr)
+        return 2
     print(summary.message())
-    return 1 if summary.n_failed else 0
+    return 0 if summary.ok else 1
+
+
+def _interrupted() -> int:
+    print(f"{PROG}: interrupted; finished jobs keep their DONE.json and are reused when you "
+          "rerun the same command", file=sys.stderr)
+    return 130
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,8 +155,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ["S3SIM_MAIN_PID"] = str(os.getpid())  # workers exit when this process dies
     if argv[:1] == ["report"]:
-        sys.exit(_report_command(argv[1:]))
+        try:
+            sys.exit(_report_command(argv[1:]))
+        except KeyboardInterrupt:
+            sys.exit(_interrupted())
     import warnings
 
     # loky replaces a worker whose memory grew after a large job; harmless, and noisy
@@ -160,13 +188,24 @@ def main(argv: list[str] | None = None) -> None:
             raise
         print(f"{PROG}: error: {format_error(exc)}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:
+        if full_error:
+            raise
+        from s3sim.io import describe_os_error
+
+        print(f"{PROG}: error: {describe_os_error(exc)}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        if full_error:
+            raise
+        sys.exit(_interrupted())
     finally:
         if not full_error:
             os.environ.pop("HYDRA_FULL_ERROR", None)
     sweep = LAST_SUMMARY[0] if LAST_SUMMARY else None
     if sweep is not None:
         print(sweep.message())
-        if sweep.n_failed:
+        if not sweep.ok:
             sys.exit(1)
     single = _STATE.get("single_run")
     if single is not None:

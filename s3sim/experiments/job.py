@@ -31,6 +31,8 @@ dies never leaves half-written tables.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import enum
 import hashlib
 import json
@@ -67,6 +69,8 @@ __all__ = [
     "derive_seeds",
     "git_commit",
     "job_configs",
+    "job_dirname",
+    "job_identity",
     "register_configs",
     "run_experiment",
 ]
@@ -83,6 +87,8 @@ DONE_FILE = "DONE.json"
 FAILED_FILE = "FAILED.json"
 SWEEP_FILE = "sweep.json"
 CONFIG_FILE = "config.yaml"
+LOCK_FILE = ".s3sim-job.lock"
+OWNER_MARKER = ".s3sim-output.json"  # as s3sim.io.OWNER_MARKER (kept import-light)
 
 #: Keys of the product_space group, with the ModelConfig field each one sets.
 PRODUCT_SPACE_FIELDS: dict[str, str] = {
@@ -201,13 +207,100 @@ class S3SimSchema:
     """A phase study's grids, limit cases and current ``cell`` (:mod:`s3sim.experiments.phase`)."""
 
 
-def safe_dirname(name: str) -> str:
-    """A job's override string as one directory name: path separators become ``_``.
+#: Characters of the readable part of a job folder name (the hash follows).
+DIRNAME_PREFIX = 120
+#: Hex digits of the SHA-256 of the job's identity in its folder name.
+DIRNAME_HASH = 12
 
-    ``product_space.initial_data=data/my.csv`` would otherwise nest the job directory
-    inside ``product_space.initial_data=data/`` and hide it from the sweep.
+
+def _parse_override(item: str) -> tuple[str, str] | None:
+    key, sep, value = str(item).partition("=")
+    return (key.lstrip("+~"), value) if sep else None
+
+
+def _excluded(key: str, exclude: list[str]) -> bool:
+    return key in exclude or key.startswith("hydra.") or key.startswith("hydra/")
+
+
+def _baseline_params_ignorable(items: dict[str, str]) -> bool:
+    """Whether the ``policy.*`` overrides of a ``none`` job are valid (then ignorable).
+
+    The ``none`` policy spends nothing, so its budget or selection parameters do not
+    change its numbers; valid values are normalised out of its identity. Invalid ones
+    are kept, so that the job fails in a folder of its own.
     """
-    return str(name).replace(os.sep, "_").replace("/", "_")
+    import yaml
+
+    values = {}
+    for key, raw in items.items():
+        if key.startswith("policy."):
+            try:
+                values[key.removeprefix("policy.")] = yaml.safe_load(raw)
+            except yaml.YAMLError:
+                return False
+    if not values:
+        return True
+    try:
+        PolicyConfig(**{"name": "none", **values})
+    except (ConfigError, TypeError, ValueError):
+        return False
+    return True
+
+
+def job_identity(overrides: list[str], exclude: list[str], policy_name: str | None) -> str:
+    """The overrides that define a job, sorted, as one ``key=value,...`` string.
+
+    Bookkeeping keys (``exclude``) are left out; so are the ``policy.*`` parameters of
+    a ``none`` (baseline) job when they are valid, because the baseline spends nothing
+    whatever its budget: a sweep over budgets runs the baseline once and pairs every
+    budget level with it.
+    """
+    items: dict[str, str] = {}
+    for item in overrides:
+        parsed = _parse_override(item)
+        if parsed is not None and not _excluded(parsed[0], exclude):
+            items[parsed[0]] = parsed[1]
+    if str(policy_name).rsplit(".", 1)[-1] == "none" and _baseline_params_ignorable(items):
+        items = {k: v for k, v in items.items() if not k.startswith("policy.")}
+    # sorted as Hydra sorts override_dirname (by "key=value"), so prefixes stay familiar
+    return ",".join(sorted(f"{k}={v}" for k, v in items.items()))
+
+
+def job_dirname(identity: str) -> str:
+    """A short, unique folder name: a readable prefix plus a hash of the full identity.
+
+    ``policy=none,scenario.steps=4`` -> ``policy=none,scenario.steps=4-1a2b3c4d5e6f``.
+    Path separators become ``_`` in the prefix only; the hash is of the exact identity,
+    so ``data/a_b.csv`` and ``data/a/b.csv`` get different folders, and the name stays
+    under 80 bytes however long the override list is.
+    """
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:DIRNAME_HASH]
+    readable = identity.replace(os.sep, "_").replace("/", "_").replace("\\", "_")
+    readable = "".join(c if c.isprintable() and c not in '<>:"|?*' else "_" for c in readable)
+    readable = readable.encode()[:DIRNAME_PREFIX].decode(errors="ignore").strip(" .") \
+        or "default"
+    return f"{readable}-{digest}"
+
+
+def safe_dirname(name: str, *, _root_: Any = None) -> str:
+    """Hydra resolver ``s3sim_dirname``: the folder name of a multirun job.
+
+    With the composed config (``_root_``), the name is :func:`job_dirname` of
+    :func:`job_identity` of the job's overrides; without it (older configs), of
+    ``name`` (Hydra's ``override_dirname``).
+    """
+    from omegaconf import OmegaConf
+
+    if _root_ is not None:
+        overrides = OmegaConf.select(_root_, "hydra.overrides.task", default=None)
+        exclude = OmegaConf.select(
+            _root_, "hydra.job.config.override_dirname.exclude_keys", default=None)
+        policy = OmegaConf.select(_root_, "policy.name", default=None)
+        if overrides is not None:
+            identity = job_identity([str(o) for o in overrides],
+                                    [str(e) for e in exclude or []], str(policy))
+            return job_dirname(identity)
+    return job_dirname(str(name))
 
 
 def register_configs() -> None:
@@ -300,16 +393,53 @@ def job_configs(cfg: Any) -> tuple[ModelConfig, PolicyConfig, list[int]]:
             text = f"scenario: {text}"
         raise ConfigError(text) from None
     try:
-        policy = policy_config_from_mapping(policy_values)
+        policy = policy_config_from_mapping(_budget_rule(policy_values, _task_overrides()))
     except ConfigError as exc:
         raise ConfigError(f"policy: {exc}") from None
-    return model, policy, derive_seeds(cfg)
+    return model, policy, _validated_seeds(cfg)
+
+
+def _validated_seeds(cfg: Any) -> list[int]:
+    from s3sim.experiments.simulation import _check_seeds
+
+    return _check_seeds(derive_seeds(cfg))
+
+
+def _task_overrides() -> list[str]:
+    """The command-line overrides of the running Hydra job (empty outside Hydra)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        return [str(o) for o in HydraConfig.get().overrides.task]
+    except (ImportError, ValueError):
+        return []
+
+
+def _budget_rule(policy: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply the budget rule: a budget the user sets replaces the preset's budget_share.
+
+    Presets (``policy=generic_subsidy`` ...) spend ``budget_share`` of initial output.
+    ``policy.budget=X`` on the command line (without ``policy.budget_share``) means
+    "spend X": the preset's share is cleared, so ``policy.budget=0`` spends nothing.
+    Setting both explicitly is refused by :class:`~s3sim.config.PolicyConfig` when both
+    are non-zero, naming both.
+    """
+    keys = {p[0] for p in (_parse_override(o) for o in overrides) if p is not None}
+    if "policy.budget" in keys and "policy.budget_share" not in keys:
+        policy = {**policy, "budget_share": None}
+    return policy
 
 
 def config_hash(cfg: Any) -> str:
-    """Hash of everything in ``cfg`` that determines the numbers (not hydra, progress...)."""
+    """Hash of everything in ``cfg`` that determines the numbers (not hydra, progress...).
+
+    The ``policy`` of a ``none`` (baseline) job is reduced to its name: the baseline
+    spends nothing whatever its budget parameters.
+    """
     skip = ("hydra", "report", *NON_SEMANTIC_KEYS)
     plain = {k: v for k, v in _plain(cfg).items() if k not in skip}
+    if isinstance(plain.get("policy"), dict) and plain["policy"].get("name") == "none":
+        plain["policy"] = {"name": "none"}
     blob = json.dumps(plain, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -395,6 +525,132 @@ def _sweep_id(job_dir: Path) -> str | None:
     return None if info is None else info.get("id")
 
 
+def verify_result(job_dir: Path, record: dict[str, Any]) -> str | None:
+    """Check a job's result files against the checksums in its completion marker.
+
+    Returns ``None`` if every file listed in ``record["files"]`` exists with the same
+    SHA-256 (and no table was added or removed), else one line saying what differs.
+    A marker without checksums (written by s3sim before they existed) is accepted if
+    every Parquet table's footer can be read.
+    """
+    from s3sim.io import digest_tree
+
+    result = job_dir / RESULT_DIR
+    if not result.is_dir():
+        return f"'{RESULT_DIR}/' is missing"
+    files = record.get("files")
+    if files is None:
+        import pyarrow.parquet as pq
+
+        for table in sorted(result.glob("*.parquet")):
+            try:
+                pq.read_metadata(table)
+            except Exception as exc:  # corrupt or truncated
+                return f"'{RESULT_DIR}/{table.name}' is unreadable ({type(exc).__name__})"
+        return None
+    try:
+        actual = digest_tree(result)
+    except OSError as exc:
+        return f"cannot read '{RESULT_DIR}/': {exc.strerror}"
+    changed = sorted(k for k in files if actual.get(k) != files[k])
+    added = sorted(set(actual) - set(files))
+    if changed or added:
+        what = ", ".join(f"'{RESULT_DIR}/{k}'" for k in (changed + added)[:3])
+        return (f"result file(s) {what} do not match the checksums in {DONE_FILE} "
+                "(modified, truncated or missing)")
+    return None
+
+
+@contextlib.contextmanager
+def _job_lock(job_dir: Path) -> Any:
+    """Exclusive lock on a job folder (two jobs of a sweep may share a baseline folder)."""
+    import fcntl
+
+    fh = open(job_dir / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("job %s: waiting for another process running the same job", job_dir.name)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+    finally:
+        fh.close()
+
+
+def _watch_parent() -> None:
+    """In a parallel worker, exit when the ``s3sim`` process that launched it dies.
+
+    The ``s3sim`` app records its pid in ``S3SIM_MAIN_PID``; a worker process (joblib's
+    loky, Ray...) whose own pid differs starts a daemon thread that checks every
+    second whether its parent changed (it was re-parented because the parent died)
+    or the main process is gone, and then exits at once. A job killed this way has
+    no completion marker, so rerunning the sweep recomputes it.
+    """
+    main = os.environ.get("S3SIM_MAIN_PID")
+    if not main or not main.isdigit() or int(main) == os.getpid() or _WATCHDOG:
+        return
+    import threading
+
+    parent, main_pid = os.getppid(), int(main)
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent or not alive(main_pid):
+                log.error("the s3sim process %d is gone: stopping this worker", main_pid)
+                os._exit(3)
+
+    thread = threading.Thread(target=watch, name="s3sim-parent-watchdog", daemon=True)
+    thread.start()
+    _WATCHDOG.append(thread)
+
+
+_WATCHDOG: list[Any] = []
+
+
+def _normalised_baseline(cfg: Any) -> Any:
+    """A ``none`` job's config with its policy parameters reset to the preset's.
+
+    The baseline spends nothing, so budget or selection parameters a sweep sets on it
+    do not change its numbers; resetting them makes every grid point's baseline the
+    same job (same folder, same config hash, same numbers).
+    """
+    from omegaconf import OmegaConf
+
+    if cfg.policy.get("name") is None or str(_plain(cfg.policy).get("name")) != "none":
+        return cfg
+    import copy
+
+    from s3sim.config import policy_preset
+
+    out = copy.deepcopy(cfg)
+    preset = dataclasses.asdict(policy_preset("none"))
+    with open_dict_rw(out):
+        for key in list(out.policy.keys()):
+            if key in preset and key != "name":
+                OmegaConf.update(out, f"policy.{key}", preset[key], merge=False)
+    return out
+
+
+@contextlib.contextmanager
+def open_dict_rw(cfg: Any) -> Any:
+    """Temporarily make an OmegaConf node writable and open to new keys."""
+    from omegaconf import open_dict, read_write
+
+    with read_write(cfg), open_dict(cfg):
+        yield cfg
+
+
 def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
                    *, raise_errors: bool = True) -> dict[str, Any]:
     """Run one job: every seed of one (scenario, product space, policy) configuration.
@@ -414,43 +670,94 @@ def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
     dict
         The completion record (also in ``DONE.json``/``FAILED.json``): ``status``
         (``done``, ``skipped`` or ``failed``), ``job_dir``, ``config_hash``, ``seeds``,
-        ``elapsed_s`` and, on failure, ``error``.
+        ``elapsed_s``, ``files`` (SHA-256 of every result file), ``overrides`` and, on
+        failure, ``error``.
+
+    Notes
+    -----
+    The job folder is locked while the job runs (a sweep's baseline folder can be
+    shared by several grid points). A completed job is reused only if its marker has
+    the same config and code digests *and* its result files match the marker's
+    checksums; otherwise it is recomputed.
     """
-    from omegaconf import OmegaConf
-
-    from s3sim.experiments.simulation import run_simulation
-    from s3sim.io import atomic_output_dir
-
     if out_dir is None:
         from hydra.core.hydra_config import HydraConfig
 
         out_dir = HydraConfig.get().runtime.output_dir
     job_dir = Path(out_dir).absolute()
     job_dir.mkdir(parents=True, exist_ok=True)
-    digest = config_hash(cfg)
+    _watch_parent()
+    with _job_lock(job_dir):
+        return _run_locked(cfg, job_dir, raise_errors=raise_errors)
+
+
+#: Files of a job's ``result`` folder written by s3sim versions without ownership markers.
+_LEGACY_RESULT_FILES = frozenset({"regions.parquet", "presence.parquet", "entries.parquet",
+                                  "priorities.parquet", "product_space.parquet",
+                                  "metadata.json", CONFIG_FILE})
+
+
+def _check_result_replaceable(result: Path) -> None:
+    """Refuse to replace a ``result`` folder holding a file s3sim never wrote there.
+
+    Files named in the folder's marker (or, without a marker, the tables of older
+    s3sim versions) are the job's own and are replaced even if they were modified or
+    truncated -- that is how a job whose checksums fail is recomputed. Any other file
+    (something a user put there) makes the job fail with one line instead.
+    """
+    from s3sim.io import OutputError, read_owner_marker
+
+    if not result.exists():
+        return
+    if not result.is_dir():
+        raise OutputError(f"job result folder '{result}' exists and is not a folder; move it")
+    marker = read_owner_marker(result) or {}
+    known = set(marker.get("files") or {}) | _LEGACY_RESULT_FILES
+    foreign = sorted(p.relative_to(result).as_posix() for p in result.rglob("*")
+                     if p.is_file() and p.name != OWNER_MARKER
+                     and p.relative_to(result).as_posix() not in known)
+    if foreign:
+        raise OutputError(
+            f"job result folder '{result}' holds file(s) s3sim did not write "
+            f"({', '.join(repr(f) for f in foreign[:3])}); move them away and rerun")
+
+
+def _run_locked(cfg: Any, job_dir: Path, *, raise_errors: bool) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    from s3sim.experiments.simulation import run_simulation
+    from s3sim.io import atomic_output_dir, read_owner_marker
+
+    overrides = _task_overrides()
+    run_cfg = _normalised_baseline(cfg)
+    digest = config_hash(run_cfg)
     code = code_digest()
     sweep = _sweep_id(job_dir)
     done_path, failed_path = job_dir / DONE_FILE, job_dir / FAILED_FILE
 
     previous = _read_json(done_path)
     if (cfg.get("skip_completed", True) and previous is not None
-            and previous.get("config_hash") == digest and previous.get("code_digest") == code
-            and (job_dir / RESULT_DIR).is_dir()):
-        previous["status"] = "skipped"
-        if sweep is not None and sweep not in previous.get("sweep_ids", []):
-            previous.setdefault("sweep_ids", []).append(sweep)
-            _write_json(done_path, {**previous, "status": "done"})
-        log.info("skipping completed job %s (DONE.json has the same config and code)",
-                 job_dir.name)
-        return previous
+            and previous.get("config_hash") == digest and previous.get("code_digest") == code):
+        problem = verify_result(job_dir, previous)
+        if problem is None:
+            previous["status"] = "skipped"
+            if sweep is not None and sweep not in previous.get("sweep_ids", []):
+                previous.setdefault("sweep_ids", []).append(sweep)
+                _write_json(done_path, {**previous, "status": "done"})
+            log.info("skipping completed job %s (DONE.json has the same config and code, "
+                     "result files verified)", job_dir.name)
+            return previous
+        log.warning("job %s: %s; recomputing it", job_dir.name, problem)
 
     done_path.unlink(missing_ok=True)
     failed_path.unlink(missing_ok=True)
     start = time.perf_counter()
     record: dict[str, Any] = {"job_dir": str(job_dir), "config_hash": digest,
-                              "code_digest": code, "sweep_ids": [sweep] if sweep else []}
+                              "code_digest": code, "sweep_ids": [sweep] if sweep else [],
+                              "overrides": overrides}
     try:
-        model, policy, seeds = job_configs(cfg)
+        job_configs(cfg)  # the user's values are validated as given (one-line errors)
+        model, policy, seeds = job_configs(run_cfg)
         record["seeds"] = seeds
         result = run_simulation(model, policy, seeds, progress=_show_progress(cfg))
         result.metadata.update({
@@ -459,21 +766,26 @@ def run_experiment(cfg: Any, out_dir: str | os.PathLike[str] | None = None,
             "git_commit": git_commit(),
             "scenario": cfg.scenario.get("name"),
             "experiment": cfg.get("name"),
+            "overrides": overrides,
         })
-        with atomic_output_dir(job_dir / RESULT_DIR) as tmp:
+        _check_result_replaceable(job_dir / RESULT_DIR)
+        with atomic_output_dir(job_dir / RESULT_DIR, owned_only=False) as tmp:
             result.write(tmp)
-            (tmp / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
+            (tmp / CONFIG_FILE).write_text(OmegaConf.to_yaml(run_cfg, resolve=True))
     except Exception as exc:
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(),
                       elapsed_s=round(time.perf_counter() - start, 3))
         _write_json(failed_path, record)
-        log.error("job %s failed: %s", job_dir.name, record["error"])
-        if raise_errors:
+        if raise_errors:  # the caller reports it (one line in the s3sim app)
+            log.debug("job %s failed: %s", job_dir.name, record["error"])
             raise
+        log.error("job %s failed: %s", job_dir.name, record["error"])
         return record
+    marker = read_owner_marker(job_dir / RESULT_DIR) or {}
     record.update(status="done", elapsed_s=round(time.perf_counter() - start, 3),
-                  finished=time.strftime("%Y-%m-%dT%H:%M:%S"), finished_epoch=time.time())
+                  finished=time.strftime("%Y-%m-%dT%H:%M:%S"), finished_epoch=time.time(),
+                  files=marker.get("files", {}))
     _write_json(done_path, record)  # the completion marker, written last
     log.info("job %s done: %d seeds in %.1f s", job_dir.name, len(seeds), record["elapsed_s"])
     return record

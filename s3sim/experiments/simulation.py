@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 import platform
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from s3sim.config import ConfigError, ModelConfig, PolicyConfig
+from s3sim.config import ConfigError, ModelConfig, PolicyConfig, validate_parameters
 from s3sim.io import atomic_output_dir
 from s3sim.model import S3Model
 from s3sim.space.product_space import ProductSpace
@@ -100,11 +102,18 @@ class SimulationResult:
         )
 
 
-def _check_seeds(seeds: Iterable[int]) -> list[int]:
+def _check_seeds(seeds: Iterable[int] | int) -> list[int]:
+    """Seeds as distinct non-negative Python ints (numpy integers accepted)."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        seeds = [seeds]  # a single seed
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise ConfigError(f"seeds must be a list of non-negative integers, got {seeds!r}")
     out = []
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
             raise ConfigError(f"seeds must be non-negative integers, got {s!r}")
+        if s >= 2**63:
+            raise ConfigError(f"seeds must be < 2**63, got {s}")
         out.append(int(s))
     if not out:
         raise ConfigError("seeds is empty: give at least one seed, e.g. seeds=[0]")
@@ -113,10 +122,30 @@ def _check_seeds(seeds: Iterable[int]) -> list[int]:
     return out
 
 
+def _check_finite(tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse results with infinite values: the parameters overflowed float64.
+
+    NaN is legitimate in some columns (e.g. ECI of a region without products), but an
+    infinity is never a model outcome; returning it would be a silently wrong answer.
+    """
+    for name, df in tables.items():
+        num = df.select_dtypes(include="number")
+        if num.empty:
+            continue
+        bad = np.isinf(num.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            cols = sorted({str(c) for c in num.columns[bad.any(axis=0)]})
+            raise ConfigError(
+                f"the simulation overflowed: infinite values in the {name} table "
+                f"(column(s) {', '.join(cols)}); the parameters are outside the range where "
+                "the model is numerically meaningful -- reduce growth rates, sizes or steps"
+            )
+
+
 def run_simulation(
-    config: ModelConfig | None = None,
-    policy: PolicyConfig | None = None,
-    seeds: Iterable[int] = (0,),
+    config: ModelConfig | Mapping[str, Any] | None = None,
+    policy: PolicyConfig | Mapping[str, Any] | str | None = None,
+    seeds: Iterable[int] | int = (0,),
     *,
     product_space: ProductSpace | None = None,
     progress: bool = False,
@@ -125,12 +154,15 @@ def run_simulation(
 
     Parameters
     ----------
-    config : ModelConfig, optional
-        The regional economy (default scenario if omitted).
-    policy : PolicyConfig, optional
-        The policy instrument (the ``none`` baseline if omitted).
-    seeds : iterable of int
-        One run per seed; results are identical for identical (config, policy, seed).
+    config : ModelConfig or mapping, optional
+        The regional economy (default scenario if omitted); a mapping of parameter
+        values is validated as :class:`~s3sim.config.ModelConfig`.
+    policy : PolicyConfig, str or mapping, optional
+        The policy instrument (the ``none`` baseline if omitted); a string is a policy
+        name such as ``"smart_specialisation"`` (with that policy's defaults).
+    seeds : iterable of int, or int
+        One run per seed (Python or numpy integers); results are identical for
+        identical (config, policy, seed).
     product_space : ProductSpace, optional
         Overrides the product space named by ``config``.
     progress : bool
@@ -139,10 +171,19 @@ def run_simulation(
     Returns
     -------
     SimulationResult
+
+    Raises
+    ------
+    ConfigError
+        Before any seed runs, for an invalid configuration, policy or seed list
+        (validated by :func:`s3sim.config.validate_parameters`); after the runs, if
+        the results overflowed to infinity.
     """
-    config = config if config is not None else ModelConfig()
-    policy = policy if policy is not None else PolicyConfig()
+    config, policy = validate_parameters(config, policy)
     seed_list = _check_seeds(seeds)
+    if product_space is not None and not isinstance(product_space, ProductSpace):
+        raise ConfigError(f"product_space must be a ProductSpace, got "
+                          f"{type(product_space).__name__}")
     frames: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     iterator: Iterable[int] = seed_list
     if progress:
@@ -160,6 +201,7 @@ def run_simulation(
         frames["priorities"].append(rec.priorities_frame())
     assert model is not None
     tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in frames.items()}
+    _check_finite(tables)
     metadata = {
         "model": dataclasses.asdict(config),
         "policy": dataclasses.asdict(policy),

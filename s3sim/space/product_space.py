@@ -838,7 +838,7 @@ class ProductSpace:
         year : int, optional
             Year to use; default the latest year in the data.
         rca_threshold : float, default 1.0
-            RCA at or above which a location "has" a product.
+            RCA at or above which a location "has" a product (finite, > 0).
         backbone_threshold : float, default 0.55
             Proximity at or above which a link joins the backbone.
 
@@ -852,6 +852,9 @@ class ProductSpace:
 
         if not isinstance(df, pd.DataFrame):
             raise ValueError(f"from_trade expects a pandas DataFrame, got {type(df).__name__}")
+        from s3sim.config import check_rca_threshold
+
+        check_rca_threshold(rca_threshold)
         needed = [location_col, product_col, value_col]
         missing = [col for col in needed if col not in df.columns]
         if missing:
@@ -874,9 +877,19 @@ class ProductSpace:
             raise ValueError(f"column {value_col!r} has non-numeric or missing values")
         if (values < 0).any():
             raise ValueError(f"column {value_col!r} has negative values")
-        data = data.assign(**{value_col: values})
+        from s3sim.io import normalise_product_codes
+
+        uniq = pd.unique(data[product_col].astype(str).str.strip())
+        normalised, _ = normalise_product_codes(uniq)  # 101, 101.0 and 0101: one product
+        codes_map = dict(zip(uniq, normalised, strict=True))
+        data = data.assign(**{
+            value_col: values,
+            product_col: data[product_col].astype(str).str.strip().map(codes_map),
+            location_col: data[location_col].astype(str),
+        })
         table = data.pivot_table(
-            index=location_col, columns=product_col, values=value_col, aggfunc="sum", fill_value=0.0
+            index=location_col, columns=product_col, values=value_col, aggfunc="sum",
+            fill_value=0.0, observed=True,
         )
         table.columns = table.columns.astype(str)
         table = table.sort_index(axis=1)
