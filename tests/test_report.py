@@ -132,6 +132,7 @@ def test_entry_regression_recovers_signs():
     assert reg.loc["density (z)", "logit_coef"] == pytest.approx(4 * panel["density"].std(),
                                                                  rel=0.1)
     assert reg.loc["pci (z)", "logit_coef"] < 0 and reg.loc["pci (z)", "lpm_coef"] < 0
+    assert (reg["n_clusters"] == n).all()  # no seed/region columns: one cluster per row
     q = quintile_table(panel)
     assert q["entry_probability"].is_monotonic_increasing
     assert q["n"].sum() == n
@@ -148,3 +149,69 @@ def test_atlas_diffusion_has_a_transition():
     low = diffusion_reach(ps.proximity, start, 0.3).mean()
     high = diffusion_reach(ps.proximity, start, 0.8).mean()
     assert low > 0.8 and high < 0.3
+
+
+def test_cost_per_entry_is_one_definition_for_api_and_report():
+    from s3sim.experiments.evaluation import cost_per_entry, summarize_effects
+    from s3sim.report import cost_summary
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for seed in range(8):
+        for region in range(6):
+            rows.append({"seed": seed, "region": region, "policy": "s3",
+                         "region_type": "lagging" if region < 3 else "leading",
+                         "budget_spent": rng.uniform(5, 10),
+                         "additional_entries": int(rng.integers(-1, 4))})
+    eff = pd.DataFrame(rows)
+    api = summarize_effects(eff).query("metric == 'cost_per_additional_entry'")
+    rep = cost_summary(eff, ["policy"])
+    for rtype in ("lagging", "leading"):
+        a = api[api["region_type"] == rtype].iloc[0]
+        r = rep[(rep["region_type"] == rtype) & (rep["arm"] == "s3")].iloc[0]
+        sub = eff[eff["region_type"] == rtype]
+        # ratio of totals, not a mean of per-seed or per-region ratios
+        assert a["mean"] == pytest.approx(sub["budget_spent"].sum()
+                                          / sub["additional_entries"].sum())
+        assert (a["mean"], a["ci_low"], a["ci_high"]) == pytest.approx(
+            (r["mean"], r["ci_low"], r["ci_high"]))
+        assert a["ci_low"] < a["mean"] < a["ci_high"]
+    # a policy that adds nothing on balance has no cost per entry ("-")
+    none = eff.assign(additional_entries=0)
+    assert np.isnan(cost_per_entry(none)["mean"].iloc[0])
+    assert "cost_per_additional_entry" not in set(summarize_effects(none)["metric"])
+
+
+def test_ratio_interval_reaches_infinity_when_resamples_add_nothing():
+    from s3sim.stats import ratio_interval
+
+    est, lo, hi = ratio_interval([5.0, 5.0, 5.0, 5.0], [3.0, 0.0, -1.0, 0.0])
+    assert est == pytest.approx(10.0) and np.isinf(hi) and lo <= est
+    a = ratio_interval([1.0, 2.0, 3.0], [1.0, 1.0, 2.0], seed=4)
+    assert a == ratio_interval([1.0, 2.0, 3.0], [1.0, 1.0, 2.0], seed=4)
+
+
+def test_entry_regression_clusters_by_simulated_region():
+    """Region-level shocks shared by all of a region's candidates: the clustered standard
+    error is several times the naive one, which would overstate the evidence."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    n_seeds, n_regions, n_products = 4, 10, 150
+    seed, region = np.meshgrid(np.arange(n_seeds), np.arange(n_regions), indexing="ij")
+    seed, region = np.repeat(seed.ravel(), n_products), np.repeat(region.ravel(), n_products)
+    shock = rng.normal(0, 1.5, n_seeds * n_regions)[seed * n_regions + region]
+    dens_region = rng.uniform(0, 1, n_seeds * n_regions)[seed * n_regions + region]
+    panel = pd.DataFrame({"seed": seed, "region": region,
+                          "density": dens_region + 0.1 * rng.uniform(size=seed.size),
+                          "pci": rng.normal(size=seed.size)})
+    p = 1 / (1 + np.exp(-(-2 + 2 * panel["density"] + shock)))
+    panel["entered"] = rng.uniform(size=len(panel)) < p
+    reg = entry_regression(panel).set_index("term")
+    assert (reg["n_clusters"] == n_seeds * n_regions).all()
+    x = sm.add_constant(np.column_stack([
+        (panel["density"] - panel["density"].mean()) / panel["density"].std(),
+        (panel["pci"] - panel["pci"].mean()) / panel["pci"].std()]))
+    naive = sm.Logit(panel["entered"].to_numpy(float), x).fit(disp=0)
+    assert reg.loc["density (z)", "logit_coef"] == pytest.approx(naive.params[1])
+    assert reg.loc["density (z)", "logit_se"] > 3 * naive.bse[1]

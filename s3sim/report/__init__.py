@@ -73,26 +73,17 @@ def effect_summary(effects: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 
 
 def cost_summary(effects: pd.DataFrame, params: list[str]) -> pd.DataFrame:
-    """Budget spent per additional entry: ratio of means across seeds, bootstrap 95 % CI.
+    """Budget spent per additional entry per context, arm and region type (and all).
 
-    Per seed, budget spent and additional entries are summed over the regions of the
-    group; the estimate is total budget / total additional entries over seeds and the
-    interval resamples seeds (:func:`s3sim.stats.ratio_interval`).
+    :func:`s3sim.experiments.evaluation.cost_per_entry` (ratio of totals over seeds,
+    seed-bootstrap 95 % CI): the same definition and numbers as the Python API's
+    :func:`~s3sim.experiments.evaluation.summarize_effects`.
     """
-    from s3sim.stats import ratio_interval
+    from s3sim.experiments.evaluation import cost_per_entry
 
     eff = _stringify(effects, params)
     both = pd.concat([eff, eff.assign(region_type="all")], ignore_index=True)
-    g = both.groupby(["context", "arm", "region_type", "seed"])[
-        ["budget_spent", "additional_entries"]].sum()
-    rows = []
-    for (ctx, arm, rtype), grp in g.groupby(level=[0, 1, 2]):
-        est, lo, hi = ratio_interval(grp["budget_spent"], grp["additional_entries"])
-        rows.append({"context": ctx, "arm": arm, "region_type": rtype, "mean": est,
-                     "ci_low": lo, "ci_high": hi, "budget_spent": grp["budget_spent"].mean(),
-                     "additional_entries": grp["additional_entries"].mean(),
-                     "n_seeds": len(grp)})
-    return pd.DataFrame(rows)
+    return cost_per_entry(both, by=["context", "arm", "region_type"])
 
 
 def _maps(jobs: list[Any], tidy: pd.DataFrame, figdir: Path, context: str,
