@@ -180,7 +180,7 @@ def entry_regression(panel: pd.DataFrame) -> pd.DataFrame:
 
     def z(v: pd.Series) -> np.ndarray:
         x = v.to_numpy(float)
-        return (x - x.mean()) / x.std(ddof=1)
+        return (x - x.mean()) / x.std()
 
     x = pd.DataFrame({"intercept": 1.0, "density (z)": z(panel["density"]),
                       "pci (z)": z(panel["pci"])})
@@ -201,6 +201,8 @@ def entry_regression(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _figures(quint: pd.DataFrame, diff: pd.DataFrame, figdir: Path) -> list[Path]:
+    from s3sim.report.figures import _save
+
     out = []
     fig = Figure(figsize=(6.5, 3.8))
     ax = fig.subplots()
@@ -213,9 +215,7 @@ def _figures(quint: pd.DataFrame, diff: pd.DataFrame, figdir: Path) -> list[Path
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    p = figdir / "validation_entry_by_density.png"
-    fig.savefig(p, dpi=110)
-    out.append(p)
+    out.append(_save(fig, figdir / "validation_entry_by_density.png"))
 
     fig = Figure(figsize=(6.5, 3.8))
     ax = fig.subplots()
@@ -228,9 +228,7 @@ def _figures(quint: pd.DataFrame, diff: pd.DataFrame, figdir: Path) -> list[Path
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    p = figdir / "validation_diffusion.png"
-    fig.savefig(p, dpi=110)
-    out.append(p)
+    out.append(_save(fig, figdir / "validation_diffusion.png"))
     return out
 
 
@@ -297,7 +295,8 @@ def validation_section(sweep_dir: Path, jobs: list[Any], figdir: Path) -> list[s
     wide = quint.pivot(index="quintile", columns="scenario", values="entry_probability")
     wide = (100 * wide).round(2).reset_index()
     wide.columns = ["density quintile", *[f"{c} (%)" for c in wide.columns[1:]]]
-    md += [table(wide), "", f"![entry by density](figures/{figs[0].name})", "",
+    md += [table(wide), "", f"![entry by density](figures/{figs[0].name}) "
+           f"([SVG](figures/{figs[0].with_suffix('.svg').name}))", "",
            "### Diversification dilemma: entry on density and complexity", "",
            "Standardised regressors (z-scores over the panel); logit coefficients and "
            "linear-probability-model (LPM) coefficients, each with its cluster-robust "
@@ -317,5 +316,6 @@ def validation_section(sweep_dir: Path, jobs: list[Any], figdir: Path) -> list[s
     for c in show.columns[1:]:
         show[c] = (100 * show[c]).round(1)
     show.columns = ["threshold", *[f"{c} (%)" for c in show.columns[1:]]]
-    md += [table(show), "", f"![diffusion](figures/{figs[1].name})", ""]
+    md += [table(show), "", f"![diffusion](figures/{figs[1].name}) "
+           f"([SVG](figures/{figs[1].with_suffix('.svg').name}))", ""]
     return md

@@ -185,8 +185,8 @@ def product_space_layout(
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> None:
-    """Save a figure at a fixed resolution."""
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    """Save a figure as a 200-dpi PNG (print quality)."""
+    fig.savefig(path, dpi=200, bbox_inches="tight")
 
 
 def plot_opportunity_scatter(
