@@ -256,8 +256,8 @@ def test_entry_regression_clusters_by_simulated_region():
     reg = entry_regression(panel).set_index("term")
     assert (reg["n_clusters"] == n_seeds * n_regions).all()
     x = sm.add_constant(np.column_stack([
-        (panel["density"] - panel["density"].mean()) / panel["density"].std(),
-        (panel["pci"] - panel["pci"].mean()) / panel["pci"].std()]))
+        (panel["density"] - panel["density"].mean()) / panel["density"].std(ddof=0),
+        (panel["pci"] - panel["pci"].mean()) / panel["pci"].std(ddof=0)]))
     naive = sm.Logit(panel["entered"].to_numpy(float), x).fit(disp=0)
     assert reg.loc["density (z)", "logit_coef"] == pytest.approx(naive.params[1])
     assert reg.loc["density (z)", "logit_se"] > 3 * naive.bse[1]
