@@ -246,6 +246,17 @@ def effect_vs_parameter_figure(summary: pd.DataFrame, param: str, path: Path, ti
     return _save(fig, path)
 
 
+def _ring_size(share: np.ndarray) -> np.ndarray:
+    """Marker area of a ring for the share of seeds with a subsidised entry."""
+    return 12.0 + 150.0 * share
+
+
+def _ring_colors(share: np.ndarray) -> np.ndarray:
+    """Ring colours: rare entries light grey, entries in every seed black."""
+    grey = 0.75 * (1.0 - share)
+    return np.column_stack([grey, grey, grey, 0.35 + 0.65 * share])
+
+
 def maps_figure(panels: list[dict], path: Path, title: str, n_seeds: int,
                 n_labels: int = 5) -> Path:
     """Product-space maps: initial specialisations and subsidised entries over all seeds.
@@ -270,15 +281,18 @@ def maps_figure(panels: list[dict], path: Path, title: str, n_seeds: int,
         share = np.asarray(panel["entry_share"], dtype=float)
         hit = np.flatnonzero(share > 0)
         if hit.size:
-            ax.scatter(ps.xy[hit, 0], ps.xy[hit, 1], s=25 + 175 * share[hit],
-                       facecolors="none", edgecolors="black", linewidths=1.2, zorder=3)
+            order = hit[np.argsort(share[hit], kind="stable")]  # frequent rings on top
+            ax.scatter(ps.xy[order, 0], ps.xy[order, 1], s=_ring_size(share[order]),
+                       facecolors="none", edgecolors=_ring_colors(share[order]),
+                       linewidths=0.5 + 1.0 * share[order], zorder=3)
             top = hit[np.lexsort((-ps.pci[hit], -share[hit]))][:n_labels]
-            for i in top:
+            for k, i in enumerate(top):
                 ax.annotate(f"{str(ps.names[i])[:30]} ({ps.codes[i]}, "
                             f"{round(share[i] * n_seeds)}/{n_seeds})",
-                            ps.xy[i], xytext=(6, 6), textcoords="offset points", fontsize=7,
-                            zorder=4, bbox={"boxstyle": "round,pad=0.15", "fc": "white",
-                                            "ec": "none", "alpha": 0.8})
+                            ps.xy[i], xytext=(8, 8 - 16 * (k % 2)), textcoords="offset points",
+                            fontsize=7, zorder=5, arrowprops={"arrowstyle": "-", "lw": 0.5},
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.6",
+                                  "lw": 0.4, "alpha": 0.9})
     for ax in axes[len(panels):]:
         ax.set_axis_off()
     handles: list[Line2D] = []
@@ -291,9 +305,9 @@ def maps_figure(panels: list[dict], path: Path, title: str, n_seeds: int,
         handles.append(Line2D([], [], ls="", marker="o", ms=6, mfc="#d9d9d9", mec="none",
                               label="other products"))
         for k in sorted({1, max(1, n_seeds // 2), n_seeds}):
-            size = 25 + 175 * k / n_seeds
-            handles.append(Line2D([], [], ls="", marker="o", ms=np.sqrt(size), mfc="none",
-                                  mec="black", mew=1.2,
+            sh = np.array([k / n_seeds])
+            handles.append(Line2D([], [], ls="", marker="o", ms=float(np.sqrt(_ring_size(sh)[0])),
+                                  mfc="none", mec=_ring_colors(sh)[0], mew=0.5 + sh[0],
                                   label=f"subsidised entry in {k} of {n_seeds} seeds"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
     fig.suptitle(f"{title}: where the policy's subsidised entries landed (rings, size = share "
