@@ -1,21 +1,31 @@
-"""Confidence intervals for paired policy effects across seeds.
+"""Confidence intervals across seeds: the one home for intervals in s3sim.
 
 The independent replication is the seed: a policy run and its baseline share a
 seed (common random numbers), so the paired difference per seed is one
-observation, and regions of the same seed are averaged first (they interact
-through the world market and are not independent).
+observation, and regions of the same seed are averaged (or summed) first (they
+interact through the world market and are not independent).
 
-Two intervals are offered:
+Intervals come from :mod:`scipy.stats`:
 
-* Student t: ``mean +/- t_{1-a/2, n-1} * sd / sqrt(n)``; exact for normal
-  differences, good for n >= 20 under mild skew.
-* Percentile bootstrap (Efron & Tibshirani 1993, ch. 13): quantiles of the mean
-  over ``n_boot`` resamples of the seeds with replacement; no normality
-  assumption, slightly too narrow for small n. Seeded, so reports are reproducible.
+* Student t (:func:`t_interval`, ``scipy.stats.t.interval``):
+  ``mean +/- t_{1-a/2, n-1} * sd / sqrt(n)``; exact for normal differences, good
+  for n >= 20 under mild skew.
+* Percentile bootstrap (:func:`bootstrap_interval`, ``scipy.stats.bootstrap``;
+  Efron & Tibshirani 1993, ch. 13): quantiles of the mean over ``n_boot``
+  resamples of the seeds with replacement; no normality assumption, slightly too
+  narrow for small n. Seeded, so reports are reproducible.
+* Ratio of totals with a paired seed bootstrap (:func:`ratio_interval`): the
+  cost per additional entry (:func:`s3sim.experiments.evaluation.cost_per_entry`).
+
+References
+----------
+.. [1] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap.
+   Chapman & Hall, ch. 13 (percentile intervals).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,7 +44,7 @@ def _non_nan(values: ArrayLike) -> tuple[np.ndarray, float]:
 
 
 def t_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval.
+    """Mean and Student-t confidence interval (``scipy.stats.t.interval``).
 
     Parameters
     ----------
@@ -57,13 +67,36 @@ def t_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, floa
     n = x.size
     if n < 2:
         return mean, np.nan, np.nan
-    half = float(_stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
+    sem = float(_stats.sem(x))
+    if sem == 0:
+        return mean, mean, mean
+    lo, hi = _stats.t.interval(confidence, n - 1, loc=mean, scale=sem)
+    return mean, float(lo), float(hi)
+
+
+def _bootstrap(data: tuple[np.ndarray, ...], statistic, confidence: float, n_boot: int,
+               seed: int, paired: bool = False) -> tuple[float, float]:
+    """Percentile interval of ``scipy.stats.bootstrap`` (seeded; +inf kept as +inf)."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", _stats.DegenerateDataWarning)
+        res = _stats.bootstrap(data, statistic, confidence_level=confidence,
+                               n_resamples=n_boot, method="percentile", paired=paired,
+                               vectorized=True, rng=np.random.default_rng(seed))
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    dist = np.asarray(res.bootstrap_distribution)
+    if np.isnan(hi) and np.isposinf(dist).any():  # interpolating between two +inf
+        hi = np.inf
+    if np.isnan(lo) and np.isposinf(dist).any():
+        lo = np.inf
+    return lo, hi
 
 
 def bootstrap_interval(values: ArrayLike, confidence: float = 0.95, n_boot: int = 2000,
                        seed: int = 0) -> tuple[float, float, float]:
-    """Mean and percentile-bootstrap confidence interval (seeded, reproducible).
+    """Mean and percentile-bootstrap confidence interval (``scipy.stats.bootstrap``).
+
+    Seeded through ``numpy.random.default_rng(seed)``, so reports are reproducible.
 
     Examples
     --------
@@ -72,25 +105,35 @@ def bootstrap_interval(values: ArrayLike, confidence: float = 0.95, n_boot: int 
     (0.5, True)
     """
     x, mean = _non_nan(values)
-    n = x.size
-    if n < 2:
+    if x.size < 2:
         return mean, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
-    a = (1 - confidence) / 2
-    lo, hi = np.quantile(means, [a, 1 - a])
-    return mean, float(lo), float(hi)
+    if np.all(x == x[0]):
+        return mean, mean, mean
+    lo, hi = _bootstrap((x,), np.mean, confidence, n_boot, seed)
+    return mean, lo, hi
+
+
+def _ratio_of_totals(num: np.ndarray, den: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``sum(num) / sum(den)`` along ``axis``; +inf where ``sum(den) <= 0``."""
+    n_sum, d_sum = np.sum(num, axis=axis), np.sum(den, axis=axis)
+    return np.where(d_sum > 0, n_sum / np.where(d_sum > 0, d_sum, 1.0), np.inf)
 
 
 def ratio_interval(numerator: ArrayLike, denominator: ArrayLike, confidence: float = 0.95,
                    n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """Ratio of means ``sum(num) / sum(den)`` with a seed-bootstrap percentile interval.
+    r"""Ratio of totals ``sum(num) / sum(den)`` with a paired seed-bootstrap interval.
 
-    One (numerator, denominator) pair per replication, resampled together. Used for the
-    cost per additional entry (budget spent / additional entries): unlike the mean of
-    per-seed ratios it stays stable when a seed adds almost nothing. Resamples whose
-    denominator is <= 0 count as an infinite ratio; the estimate is NaN when the total
-    denominator is <= 0.
+    .. math::
+
+        \hat R = \frac{\sum_s B_s}{\sum_s E_s}
+
+    One (numerator, denominator) pair per replication ``s``, resampled together
+    (``scipy.stats.bootstrap(..., paired=True)``, percentile interval). Used for the cost
+    per additional entry (budget spent ``B`` / additional entries ``E``): unlike the mean
+    of per-seed ratios it stays stable when a seed adds almost nothing. Resamples whose
+    denominator is <= 0 count as an infinite ratio (the interval can reach ``inf``); the
+    estimate is NaN when the total denominator is <= 0 (the policy added no entries on
+    balance).
 
     Examples
     --------
@@ -106,16 +149,10 @@ def ratio_interval(numerator: ArrayLike, denominator: ArrayLike, confidence: flo
     est = float(num.sum() / den.sum())
     if num.size < 2:
         return est, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, num.size, size=(n_boot, num.size))
-    n_sum, d_sum = num[idx].sum(axis=1), den[idx].sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(d_sum > 0, n_sum / np.where(d_sum > 0, d_sum, 1.0), np.inf)
-    ratios.sort()
-    a = (1 - confidence) / 2
-    lo = ratios[int(np.floor(a * (n_boot - 1)))]
-    hi = ratios[int(np.ceil((1 - a) * (n_boot - 1)))]
-    return est, float(lo), float(hi)
+    if np.all(num == num[0]) and np.all(den == den[0]):
+        return est, est, est
+    lo, hi = _bootstrap((num, den), _ratio_of_totals, confidence, n_boot, seed, paired=True)
+    return est, lo, hi
 
 
 def ratio_of_sums(df: pd.DataFrame, numerator: str, denominator: str,

@@ -62,7 +62,8 @@ def analysed(csv_file, tmp_path_factory):
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        code = analyze.main([str(csv_file), "--out", str(out), "--max-figures", "2"])
+        code = analyze.main([str(csv_file), "--out", str(out), "--max-figures", "2",
+                             "--proximity", "data"])
     assert code == 0
     return out, buf.getvalue()
 
@@ -157,6 +158,68 @@ def test_opportunities_table(analysed):
     for _, g in opp.groupby("location"):
         assert list(g["rank"]) == list(range(1, len(g) + 1))
         assert g["score"].is_monotonic_decreasing
+
+
+def test_atlas_proximity_is_the_default_for_hs92_codes(csv_file, analysed, tmp_path, capsys):
+    from s3sim.space.product_space import ProductSpace
+
+    out = tmp_path / "atlas"
+    assert analyze.main([str(csv_file), "--out", str(out), "--max-figures", "0"]) == 0
+    stdout = capsys.readouterr().out
+    assert "proximity: Atlas HS92 world product space (default" in stdout
+    prox = read(out, "proximity.csv")
+    ps = ProductSpace.atlas()
+    i, j = ps.index_of(prox.loc[0, "product_1"]), ps.index_of(prox.loc[0, "product_2"])
+    assert prox.loc[0, "proximity"] == pytest.approx(ps.proximity[i, j])
+    n = N_PROD * (N_PROD - 1) // 2
+    assert len(prox) == n  # the derived Atlas proximity is > 0 for every pair
+    # density, COG and COI follow the world proximities; ECI/PCI do not depend on them
+    df = load_trade_table(csv_file)
+    X, _, prods = to_matrix(df, 2021)
+    phi, missing = analyze.atlas_proximity(prods)
+    assert not missing and np.allclose(np.diag(phi), 1.0)
+    res = mt.complexity(X, phi=phi)
+    lp = read(out, "location_product.csv")
+    np.testing.assert_allclose(lp["density"], res.density.ravel(), atol=1e-9)
+    data_lp = read(analysed[0], "location_product.csv")
+    assert np.abs(lp["density"] - data_lp["density"]).max() > 0.05
+    np.testing.assert_allclose(read(out, "locations.csv")["eci"],
+                               read(analysed[0], "locations.csv")["eci"], atol=1e-12)
+    # the explicit option gives the same output
+    out2 = tmp_path / "atlas2"
+    assert analyze.main([str(csv_file), "--out", str(out2), "--max-figures", "0",
+                         "--proximity", "atlas"]) == 0
+    assert "(--proximity atlas)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(read(out2, "proximity.csv"), prox)
+
+
+def test_atlas_proximity_refuses_non_hs_codes(tmp_path, capsys):
+    src = tmp_path / "ind.csv"
+    make_panel([f"IND-{i:02d}" for i in range(12)], n_loc=6, years=(2020,)).to_csv(
+        src, index=False)
+    out = tmp_path / "o"
+    assert analyze.main([str(src), "--out", str(out), "--proximity", "atlas"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "12 of 12 products are not" in err
+    assert "'IND-00'" in err and "--proximity data" in err and not out.exists()
+    assert analyze.main([str(src), "--out", str(out), "--max-figures", "0"]) == 0
+    assert "measured from the data: 12 of 12 products are not Atlas HS92" in (
+        capsys.readouterr().out)
+
+
+def test_density_convention_option(csv_file, analysed, tmp_path, capsys):
+    out = tmp_path / "stata"
+    assert analyze.main([str(csv_file), "--out", str(out), "--max-figures", "0",
+                         "--proximity", "data", "--density-convention", "stata"]) == 0
+    assert "density convention: stata" in capsys.readouterr().out
+    df = load_trade_table(csv_file)
+    X, _, _ = to_matrix(df, 2021)
+    res = mt.complexity(X, density_convention="stata")
+    lp = read(out, "location_product.csv")
+    np.testing.assert_allclose(lp["density"], res.density.ravel(), atol=1e-9)
+    py = read(analysed[0], "location_product.csv")
+    assert not np.allclose(lp["density"], py["density"])
+    np.testing.assert_allclose(lp["cog"], py["cog"], atol=1e-12)  # COG has no density
 
 
 def test_year_option_and_top(csv_file, tmp_path, capsys):

@@ -53,9 +53,55 @@ def test_report_files_are_created(small_sweep):
     for name in figs:
         assert f"figures/{name}" in report
         assert (small_sweep / "figures" / name).stat().st_size > 5000
+        svg = (small_sweep / "figures" / name).with_suffix(".svg")
+        assert svg.read_text().lstrip().startswith("<?xml")  # a vector twin of each figure
+        assert f"figures/{svg.name}" in report
     for name in ("sweep.parquet", "effects.parquet", "effects_summary.csv",
                  "cost_per_entry.csv", "jobs.csv"):
         assert (small_sweep / name).exists(), name
+
+
+def test_report_defines_its_metrics_and_uses_readable_names(small_sweep):
+    from PIL import Image
+
+    if not (small_sweep / "report.md").exists():
+        build_sweep_report(small_sweep)
+    report = (small_sweep / "report.md").read_text()
+    glossary = report.split("## What the numbers mean")[1].split("\n## ")[0]
+    for words in ("output units", "mean initial firm", "deadweight", "additional entries",
+                  "cost per additional entry", "`-` = not defined", "`*`", "`inf`"):
+        assert words in glossary, words
+    assert "| Smart specialisation | lagging |" in report
+    assert "| smart_specialisation |" not in report
+    png = Image.open(small_sweep / "figures" / "effects_synthetic_small.png")
+    assert png.info["dpi"][0] == pytest.approx(200, abs=1)
+    svg = (small_sweep / "figures" / "effects_synthetic_small.svg").read_text()
+    assert "Smart specialisation" in svg and "PCI units" in svg  # labels with units
+    cost_svg = (small_sweep / "figures" / "cost_synthetic_small.svg").read_text()
+    assert "log scale" in cost_svg
+    # shares are clipped to [0, 1] in the tables
+    for line in report.splitlines():
+        if line.startswith("| Generic subsidy") or line.startswith("| Smart"):
+            dw = line.split(" | ")[6]
+            if "[" in dw and "-" not in dw.split("[")[1]:
+                lo, hi = (float(v) for v in dw.split("[")[1].split("]")[0].split(", "))
+                assert 0.0 <= lo <= hi <= 1.0
+
+
+def test_maps_show_every_seed_with_a_legend_and_product_names(small_sweep):
+    from s3sim.report import figures as rf
+    from s3sim.space.product_space import ProductSpace
+
+    ps = ProductSpace.synthetic(n_products=60, seed=1)
+    share = np.zeros(ps.n_products)
+    share[[3, 7, 11]] = [1.0, 0.5, 0.25]
+    panel = {"ps": ps, "highlight": list(ps.codes[:10]), "entry_share": share,
+             "title": "lagging region X"}
+    path = rf.maps_figure([panel, panel], small_sweep / "map_test.png", "t", n_seeds=4)
+    svg = path.with_suffix(".svg").read_text()
+    assert "subsidised entry in 4 of 4 seeds" in svg and "other products" in svg
+    assert f"{ps.names[3][:30]} ({ps.codes[3]}, 4/4)" in svg  # the most frequent is named
+    assert f"({ps.codes[11]}, 1/4)" in svg
 
 
 def test_effect_summary_uses_seeds_as_replications(small_sweep):
@@ -132,6 +178,7 @@ def test_entry_regression_recovers_signs():
     assert reg.loc["density (z)", "logit_coef"] == pytest.approx(4 * panel["density"].std(),
                                                                  rel=0.1)
     assert reg.loc["pci (z)", "logit_coef"] < 0 and reg.loc["pci (z)", "lpm_coef"] < 0
+    assert (reg["n_clusters"] == n).all()  # no seed/region columns: one cluster per row
     q = quintile_table(panel)
     assert q["entry_probability"].is_monotonic_increasing
     assert q["n"].sum() == n
@@ -148,3 +195,112 @@ def test_atlas_diffusion_has_a_transition():
     low = diffusion_reach(ps.proximity, start, 0.3).mean()
     high = diffusion_reach(ps.proximity, start, 0.8).mean()
     assert low > 0.8 and high < 0.3
+
+
+def test_cost_per_entry_is_one_definition_for_api_and_report():
+    from s3sim.experiments.evaluation import cost_per_entry, summarize_effects
+    from s3sim.report import cost_summary
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for seed in range(8):
+        for region in range(6):
+            rows.append({"seed": seed, "region": region, "policy": "s3",
+                         "region_type": "lagging" if region < 3 else "leading",
+                         "budget_spent": rng.uniform(5, 10),
+                         "additional_entries": int(rng.integers(-1, 4))})
+    eff = pd.DataFrame(rows)
+    api = summarize_effects(eff).query("metric == 'cost_per_additional_entry'")
+    rep = cost_summary(eff, ["policy"])
+    for rtype in ("lagging", "leading"):
+        a = api[api["region_type"] == rtype].iloc[0]
+        r = rep[(rep["region_type"] == rtype) & (rep["arm"] == "s3")].iloc[0]
+        sub = eff[eff["region_type"] == rtype]
+        # ratio of totals, not a mean of per-seed or per-region ratios
+        assert a["mean"] == pytest.approx(sub["budget_spent"].sum()
+                                          / sub["additional_entries"].sum())
+        assert (a["mean"], a["ci_low"], a["ci_high"]) == pytest.approx(
+            (r["mean"], r["ci_low"], r["ci_high"]))
+        assert a["ci_low"] < a["mean"] < a["ci_high"]
+    # a policy that adds nothing on balance has no cost per entry ("-")
+    none = eff.assign(additional_entries=0)
+    assert np.isnan(cost_per_entry(none)["mean"].iloc[0])
+    assert "cost_per_additional_entry" not in set(summarize_effects(none)["metric"])
+
+
+def test_ratio_interval_reaches_infinity_when_resamples_add_nothing():
+    from s3sim.stats import ratio_interval
+
+    est, lo, hi = ratio_interval([5.0, 5.0, 5.0, 5.0], [3.0, 0.0, -1.0, 0.0])
+    assert est == pytest.approx(10.0) and np.isinf(hi) and lo <= est
+    a = ratio_interval([1.0, 2.0, 3.0], [1.0, 1.0, 2.0], seed=4)
+    assert a == ratio_interval([1.0, 2.0, 3.0], [1.0, 1.0, 2.0], seed=4)
+
+
+def test_entry_regression_clusters_by_simulated_region():
+    """Region-level shocks shared by all of a region's candidates: the clustered standard
+    error is several times the naive one, which would overstate the evidence."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    n_seeds, n_regions, n_products = 4, 10, 150
+    seed, region = np.meshgrid(np.arange(n_seeds), np.arange(n_regions), indexing="ij")
+    seed, region = np.repeat(seed.ravel(), n_products), np.repeat(region.ravel(), n_products)
+    shock = rng.normal(0, 1.5, n_seeds * n_regions)[seed * n_regions + region]
+    dens_region = rng.uniform(0, 1, n_seeds * n_regions)[seed * n_regions + region]
+    panel = pd.DataFrame({"seed": seed, "region": region,
+                          "density": dens_region + 0.1 * rng.uniform(size=seed.size),
+                          "pci": rng.normal(size=seed.size)})
+    p = 1 / (1 + np.exp(-(-2 + 2 * panel["density"] + shock)))
+    panel["entered"] = rng.uniform(size=len(panel)) < p
+    reg = entry_regression(panel).set_index("term")
+    assert (reg["n_clusters"] == n_seeds * n_regions).all()
+    x = sm.add_constant(np.column_stack([
+        (panel["density"] - panel["density"].mean()) / panel["density"].std(ddof=0),
+        (panel["pci"] - panel["pci"].mean()) / panel["pci"].std(ddof=0)]))
+    naive = sm.Logit(panel["entered"].to_numpy(float), x).fit(disp=0)
+    assert reg.loc["density (z)", "logit_coef"] == pytest.approx(naive.params[1])
+    assert reg.loc["density (z)", "logit_se"] > 3 * naive.bse[1]
+
+
+@pytest.fixture(scope="module")
+def data_sweep(tmp_path_factory) -> Path:
+    """A run that starts from the example data: 2 policies x 3 seeds x 3 years."""
+    data = Path(__file__).parents[1] / "s3sim" / "data" / "example_regions.csv"
+    root = tmp_path_factory.mktemp("report") / "mine"
+    for pol in ("none", "generic_subsidy"):
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose("config", overrides=[
+                "scenario=from_data", f"product_space.initial_data={data}",
+                "scenario.n_firms=1000", "scenario.steps=3", "replications=3",
+                "progress=false", f"policy={pol}", "policy.budget_share=0.01", "name=mine",
+                "report.maps=false"])
+        run_experiment(cfg, out_dir=root / f"policy={pol}")
+    return root
+
+
+def test_report_has_a_section_per_region_when_starting_from_data(data_sweep, small_sweep):
+    build_sweep_report(data_sweep)
+    report = (data_sweep / "report.md").read_text()
+    section = report.split("## Your region: effects per region")[1].split("\n## ")[0]
+    effects = pd.read_parquet(data_sweep / "effects.parquet")
+    names = sorted(effects["region_name"].unique())
+    assert len(names) == 20
+    for name in names:
+        rtype = effects.loc[effects["region_name"] == name, "region_type"].iloc[0]
+        assert f"### {name} ({rtype})" in section
+    # the numbers are that region's paired effects across seeds, with a t interval
+    by_region = pd.read_csv(data_sweep / "effects_by_region.csv")
+    first = names[0]
+    per_seed = effects[effects["region_name"] == first].set_index("seed")["additional_entries"]
+    row = by_region[(by_region["region_name"] == first)
+                    & (by_region["metric"] == "additional_entries")].iloc[0]
+    m, lo, hi = t_interval(per_seed.to_numpy())
+    assert (row["mean"], row["ci_low"], row["ci_high"]) == pytest.approx((m, lo, hi))
+    block = section.split(f"### {first} ")[1].split("### ")[0]
+    assert f"| Generic subsidy | {fmt_ci(m, lo, hi)} |" in block
+    assert "additional specialisations over 3 years (95 % CI" in block
+    # generated scenarios have no such section
+    if not (small_sweep / "report.md").exists():
+        build_sweep_report(small_sweep)
+    assert "## Your region" not in (small_sweep / "report.md").read_text()

@@ -7,8 +7,14 @@ and writes, for one year, tidy CSV tables and figures into ``--out``::
     products.csv          product, year, ubiquity, pci, name
     location_product.csv  location, product, year, value, rca, mcp, density, cog
     proximity.csv         product_1, product_2, proximity   (upper triangle, > 0)
+                          -- the proximities actually used (Atlas or data, --proximity)
     opportunities.csv     location, product, density, pci, cog, quadrant, score, rank, name
     figures/<location>_opportunities.png, figures/<location>_product_space.png
+
+Relatedness (proximity) comes from the Atlas HS92 world product space when every
+product is an Atlas HS92 4-digit code (``--proximity atlas``, the default then), else
+from the data's own locations (``--proximity data``). ``--density-convention`` picks
+the Python (own product included) or Stata (own product left out) density.
 
 Bad input gives one ``s3sim-analyze: error: ...`` line on stderr, exit code 2
 and no output directory (it is written to a temporary sibling and renamed into
@@ -43,6 +49,7 @@ from s3sim.space import metrics
 __all__ = ["build_parser", "main"]
 
 PROG = "s3sim-analyze"
+PROXIMITY_SOURCES = ("atlas", "data")
 TABLES = (
     "locations.csv",
     "products.csv",
@@ -73,6 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="presence threshold M = RCA >= T (default 1.0)")
     p.add_argument("--top", type=int, default=None, metavar="N",
                    help="keep only the N best-ranked opportunities per location (default: all)")
+    p.add_argument("--proximity", choices=PROXIMITY_SOURCES, default=None,
+                   help="where relatedness comes from: 'atlas' = the Atlas HS92 world "
+                   "product space (the default when every product is an Atlas HS92 "
+                   "4-digit code), 'data' = co-occurrence of specialisations in your own "
+                   "locations (the default otherwise)")
+    p.add_argument("--density-convention", choices=metrics.DENSITY_CONVENTIONS,
+                   default="python",
+                   help="'python' (default) keeps a product's own proximity in the density "
+                   "sums like the ecomplexity Python package; 'stata' leaves it out like "
+                   "the Growth Lab's Stata ecomplexity (see docs/metrics.md)")
     p.add_argument("--max-figures", type=int, default=20, metavar="N",
                    help="draw figures for at most N locations, in sorted order (default 20; "
                    "0 = no figures)")
@@ -91,6 +108,8 @@ class Analysis:
     quadrant: np.ndarray
     score: np.ndarray
     names: dict[str, str]
+    proximity_source: str = "data"
+    proximity_note: str = ""
 
 
 def _pick_year(df: pd.DataFrame, requested: str | None) -> object:
@@ -109,8 +128,67 @@ def _pick_year(df: pd.DataFrame, requested: str | None) -> object:
     raise DataError(f"year {requested} is not in the data; available years: {listed}")
 
 
-def analyse(df: pd.DataFrame, year: object, threshold: float) -> Analysis:
-    """Compute all metrics, quadrants and scores for one year."""
+def atlas_proximity(products: Sequence[str]) -> tuple[np.ndarray | None, list[str]]:
+    r"""Proximity between ``products`` in the Atlas HS92 world product space.
+
+    Codes are read as HS92 4-digit codes (``101`` -> ``0101``). The proximities are
+    s3sim's derivation from the Atlas backbone and layout
+    (:meth:`s3sim.space.product_space.ProductSpace.atlas`, ``docs/product_space.md``),
+    with :math:`\phi_{pp} = 1` on the diagonal as in the co-occurrence definition.
+
+    Returns
+    -------
+    phi : numpy.ndarray or None
+        ``(P, P)`` matrix in the order of ``products``; None when some are not Atlas codes.
+    missing : list of str
+        The products that are not Atlas HS92 4-digit codes.
+    """
+    from s3sim.space.product_space import ProductSpace
+    from s3sim.viz.opportunities import hs4_code
+
+    ps = ProductSpace.atlas()
+    index = {str(c): i for i, c in enumerate(ps.codes)}
+    pos = [index.get(hs4_code(p) or "") for p in products]
+    missing = [p for p, i in zip(products, pos, strict=True) if i is None]
+    if missing:
+        return None, missing
+    idx = np.asarray(pos, dtype=np.int64)
+    phi = np.array(ps.proximity[np.ix_(idx, idx)], dtype=float)
+    np.fill_diagonal(phi, 1.0)
+    return phi, []
+
+
+def _choose_proximity(products: list[str], requested: str | None
+                      ) -> tuple[np.ndarray | None, str, str]:
+    """Proximity matrix (None = from the data), its source and a one-line note."""
+    if requested == "data":
+        return None, "data", "measured from the data (--proximity data)"
+    phi, missing = atlas_proximity(products)
+    if phi is not None:
+        why = "--proximity atlas" if requested == "atlas" else "default: all codes are HS92"
+        return phi, "atlas", f"Atlas HS92 world product space ({why})"
+    examples = ", ".join(repr(p) for p in missing[:3])
+    if requested == "atlas":
+        raise DataError(
+            f"--proximity atlas needs Atlas HS92 4-digit product codes, but {len(missing)} of "
+            f"{len(products)} products are not (e.g. {examples}); recode them to HS92 or use "
+            "--proximity data to measure relatedness from your own locations")
+    return None, "data", (f"measured from the data: {len(missing)} of {len(products)} "
+                          f"products are not Atlas HS92 codes (e.g. {examples})")
+
+
+def analyse(df: pd.DataFrame, year: object, threshold: float, proximity: str | None = None,
+            density_convention: str = "python") -> Analysis:
+    """Compute all metrics, quadrants and scores for one year.
+
+    Parameters
+    ----------
+    proximity : {"atlas", "data"} or None
+        Source of relatedness; None picks "atlas" when every product is an Atlas HS92
+        code, else "data".
+    density_convention : {"python", "stata"}
+        See :func:`s3sim.space.metrics.density`.
+    """
     from s3sim.viz.opportunities import atlas_hs92_names
 
     X, locations, products = to_matrix(df, year)
@@ -118,14 +196,16 @@ def analyse(df: pd.DataFrame, year: object, threshold: float) -> Analysis:
         raise DataError(
             f"year {year} has only one location ({locations[0]!r}); complexity needs at least 2"
         )
+    phi, source, note = _choose_proximity(products, proximity)
     try:
-        res = metrics.complexity(X, threshold=threshold)
+        res = metrics.complexity(X, threshold=threshold, phi=phi,
+                                 density_convention=density_convention)
     except ValueError as exc:
         raise DataError(f"year {year}: {exc}") from None
     quadrant = metrics.relatedness_complexity_quadrant(res.density, res.pci, res.mcp)
     score = metrics.opportunity_score(res.density, res.pci, res.cog, res.mcp)
     return Analysis(year, locations, products, X, res, quadrant, score,
-                    atlas_hs92_names(products))
+                    atlas_hs92_names(products), source, note)
 
 
 def _tables(a: Analysis, top: int | None) -> dict[str, pd.DataFrame]:
@@ -225,7 +305,7 @@ def run(args: argparse.Namespace) -> list[str]:
                           product_col=args.product_col, year_col=args.year_col,
                           value_col=args.value_col)
     year = _pick_year(df, args.year)
-    a = analyse(df, year, args.rca_threshold)
+    a = analyse(df, year, args.rca_threshold, args.proximity, args.density_convention)
     try:
         with atomic_output_dir(out, tool=PROG) as tmp:
             for name, table in _tables(a, args.top).items():
@@ -250,6 +330,7 @@ def _summary(a: Analysis, out: Path, n_fig: int, source: str,
         f"(RCA threshold {args.rca_threshold:g}; {n_mcp} location-product specialisations)",
         f"  highest ECI: {best}; "
         f"mean diversity {r.diversity.mean():.1f}",
+        f"  proximity: {a.proximity_note}; density convention: {r.density_convention}",
         f"  tables: {', '.join(TABLES)}",
     ]
     if n_fig:

@@ -17,7 +17,10 @@ employment_gain
 budget_spent, budget_unspent
     totals over the run (policy run).
 cost_per_additional_entry
-    ``budget_spent / additional_entries`` when the policy added entries, else NaN.
+    per (seed, region): ``budget_spent / additional_entries`` when the policy added
+    entries, else NaN. Summaries over several regions and seeds do **not** average these
+    ratios: they use :func:`cost_per_entry` (ratio of totals, seed bootstrap), the one
+    definition shared by :func:`summarize_effects` and the sweep report.
 subsidised_entries
     new specialisations with a subsidised firm in the product (policy run).
 deadweight
@@ -36,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from s3sim.experiments.simulation import SimulationResult
-from s3sim.stats import t_interval
+from s3sim.stats import ratio_interval, t_interval
 
-__all__ = ["EFFECT_COLUMNS", "paired_effects", "summarize_effects"]
+__all__ = ["EFFECT_COLUMNS", "cost_per_entry", "paired_effects", "summarize_effects"]
 
 EFFECT_COLUMNS: tuple[str, ...] = (
     "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
@@ -133,6 +136,66 @@ def _complex_share(result: SimulationResult) -> pd.Series:
     return (spec["pci"] > median_pci).groupby([spec["seed"], spec["region"]]).mean()
 
 
+def cost_per_entry(effects: pd.DataFrame, by: tuple[str, ...] | list[str] = ("policy",),
+                   confidence: float = 0.95, n_boot: int = 2000,
+                   seed: int = 0) -> pd.DataFrame:
+    r"""Cost per additional entry of each group: ratio of totals with a seed bootstrap.
+
+    The one definition of cost-effectiveness in s3sim (the Python API and the sweep
+    report both call it). For a group ``g`` (e.g. a policy and a region type), with
+    :math:`B_{gs}` the budget spent and :math:`E_{gs}` the additional entries summed over
+    the group's regions on seed ``s``,
+
+    .. math::
+
+        C_g = \frac{\sum_s B_{gs}}{\sum_s E_{gs}}
+
+    in output units per additional entry (an output unit is the yearly output of a mean
+    initial firm). The 95 % interval resamples seeds with their (B, E) pairs
+    (:func:`s3sim.stats.ratio_interval`). A mean of per-region ratios would drop the
+    regions and seeds that added nothing and overstate cost-effectiveness; it can also
+    be negative. ``C_g`` is NaN ("-" in reports) when the policy added no entries on
+    balance (:math:`\sum_s E_{gs} \le 0`); the upper bound is ``inf`` when resampled
+    seeds add none.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        :func:`paired_effects` rows (``seed``, ``budget_spent``, ``additional_entries``
+        and the ``by`` columns).
+    by : sequence of str
+        Grouping columns.
+    confidence, n_boot, seed
+        Interval level, bootstrap resamples, bootstrap seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``*by, mean, ci_low, ci_high, budget_spent, additional_entries, n_seeds``, where
+        ``budget_spent`` and ``additional_entries`` are the group's means per seed.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"policy": "s3", "seed": [0, 0, 1, 1], "budget_spent": 1.0,
+    ...                    "additional_entries": [2, -1, 0, 3]})
+    >>> float(cost_per_entry(df)["mean"].iloc[0])  # 4 spent / 4 added
+    1.0
+    """
+    by = list(by)
+    per_seed = effects.groupby([*by, "seed"], dropna=False)[
+        ["budget_spent", "additional_entries"]].sum().reset_index()
+    rows = []
+    for key, grp in per_seed.groupby(by, dropna=False, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        est, lo, hi = ratio_interval(grp["budget_spent"], grp["additional_entries"],
+                                     confidence=confidence, n_boot=n_boot, seed=seed)
+        rows.append({**dict(zip(by, key, strict=True)), "mean": est, "ci_low": lo,
+                     "ci_high": hi, "budget_spent": float(grp["budget_spent"].mean()),
+                     "additional_entries": float(grp["additional_entries"].mean()),
+                     "n_seeds": len(grp)})
+    return pd.DataFrame(rows)
+
+
 def summarize_effects(
     effects: pd.DataFrame,
     by: tuple[str, ...] = ("policy", "region_type"),
@@ -141,9 +204,11 @@ def summarize_effects(
     """Mean effect with a t-based confidence interval across seeds.
 
     Effects are first averaged over the regions of each seed within each group (the
-    seed is the independent replication), then summarised across seeds. The cost per
-    additional entry of a group is its total budget spent over its total additional
-    entries (NaN when the policy added none).
+    seed is the independent replication), then summarised across seeds with a Student-t
+    interval (:func:`s3sim.stats.t_interval`). The cost per additional entry is the
+    exception: it is the ratio of totals of :func:`cost_per_entry` with its seed-bootstrap
+    interval (``sd`` is NaN for it: a ratio of totals has no per-seed spread), exactly the
+    numbers of the sweep report.
 
     Returns
     -------
@@ -151,16 +216,8 @@ def summarize_effects(
         One row per group and metric: ``metric, mean, ci_low, ci_high, sd, n_seeds``.
     """
     group_cols = list(by)
-    metrics = [c for c in EFFECT_COLUMNS if c in effects]
-    grouped = effects.groupby([*group_cols, "seed"])
-    per_seed = grouped[metrics].mean()
-    if "cost_per_additional_entry" in per_seed:
-        # a ratio of sums over the group's regions (a mean of regional ratios would
-        # drop regions without additional entries and overstate cost-effectiveness)
-        added = grouped["additional_entries"].sum()
-        per_seed["cost_per_additional_entry"] = (
-            grouped["budget_spent"].sum() / added.where(added > 0))
-    per_seed = per_seed.reset_index()
+    metrics = [c for c in EFFECT_COLUMNS if c in effects and c != "cost_per_additional_entry"]
+    per_seed = effects.groupby([*group_cols, "seed"])[metrics].mean().reset_index()
     long = per_seed.melt(id_vars=[*group_cols, "seed"], var_name="metric", value_name="value")
     long = long.dropna(subset=["value"])
 
@@ -171,5 +228,13 @@ def summarize_effects(
                           "n_seeds": values.size})
 
     out = long.groupby([*group_cols, "metric"])["value"].apply(_summary).unstack()
+    out = out.reset_index()
+    if {"budget_spent", "additional_entries"} <= set(effects.columns):
+        cost = cost_per_entry(effects, by=group_cols, confidence=confidence)
+        cost = cost.dropna(subset=["mean"]).assign(metric="cost_per_additional_entry",
+                                                   sd=np.nan)
+        out = pd.concat([out, cost[[*group_cols, "metric", "mean", "ci_low", "ci_high", "sd",
+                                    "n_seeds"]]], ignore_index=True)
+        out = out.sort_values([*group_cols, "metric"], kind="mergesort", ignore_index=True)
     out["n_seeds"] = out["n_seeds"].astype(int)
-    return out.reset_index()
+    return out

@@ -9,9 +9,14 @@ Principle of relatedness (Hidalgo et al. 2007; Hidalgo et al. 2018)
     It should rise steeply with density.
 
 Diversification dilemma (Balland, Boschma, Crespo & Rigby 2019)
-    A logit (Newton-Raphson, standard errors from the inverse information matrix)
-    and a linear probability model (least squares) of entry on standardised density
-    and standardised PCI: density raises entry, complexity lowers it.
+    A logit and a linear probability model (``statsmodels`` ``Logit`` and ``OLS``) of
+    entry on standardised density and standardised PCI, with cluster-robust standard
+    errors (Liang & Zeger 1986; Cameron & Miller 2015) clustered by (seed, region): the
+    candidate products of one simulated region share its shocks across products and
+    windows, so naive standard errors would be far too small. Regions of the same seed
+    also interact through the world market; clustering by seed alone would capture that
+    but leaves only a handful of clusters. Expected: density raises entry, complexity
+    lowers it.
 
 Product-space diffusion threshold (Hidalgo et al. 2007, Fig. 4)
     From a starting set of products, repeatedly add every product whose proximity to
@@ -159,40 +164,45 @@ def quintile_table(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _logit(x: NDArray[np.float64], y: NDArray[np.float64],
-           max_iter: int = 50) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Logistic regression by Newton-Raphson; returns coefficients and standard errors."""
-    beta = np.zeros(x.shape[1])
-    for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-        w = p * (1 - p)
-        hess = x.T @ (x * w[:, None])
-        step = np.linalg.solve(hess, x.T @ (y - p))
-        beta += step
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-    hess = x.T @ (x * (p * (1 - p))[:, None])
-    return beta, np.sqrt(np.diag(np.linalg.inv(hess)))
-
-
 def entry_regression(panel: pd.DataFrame) -> pd.DataFrame:
-    """Logit and linear probability model of entry on standardised density and PCI."""
-    z = lambda v: (v - v.mean()) / v.std()  # noqa: E731
-    x = np.column_stack([np.ones(len(panel)), z(panel["density"].to_numpy(float)),
-                         z(panel["pci"].to_numpy(float))])
+    """Logit and linear probability model of entry on standardised density and PCI.
+
+    ``statsmodels`` ``Logit`` and ``OLS`` with cluster-robust (CR1) standard errors;
+    clusters are the (seed, region) pairs when the panel has ``seed`` and ``region``
+    columns, otherwise each row (heteroskedasticity-robust, HC1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, logit_coef, logit_se, lpm_coef, lpm_se, n, n_clusters``.
+    """
+    import statsmodels.api as sm
+
+    def z(v: pd.Series) -> np.ndarray:
+        x = v.to_numpy(float)
+        return (x - x.mean()) / x.std()
+
+    x = pd.DataFrame({"intercept": 1.0, "density (z)": z(panel["density"]),
+                      "pci (z)": z(panel["pci"])})
     y = panel["entered"].to_numpy(float)
-    names = ["intercept", "density (z)", "pci (z)"]
-    beta, se = _logit(x, y)
-    ols, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ ols
-    sigma2 = resid @ resid / (len(y) - x.shape[1])
-    ols_se = np.sqrt(np.diag(sigma2 * np.linalg.inv(x.T @ x)))
-    return pd.DataFrame({"term": names, "logit_coef": beta, "logit_se": se,
-                         "lpm_coef": ols, "lpm_se": ols_se, "n": len(y)})
+    if {"seed", "region"} <= set(panel.columns):
+        groups = panel.groupby(["seed", "region"], sort=False).ngroup().to_numpy()
+        cov: dict[str, Any] = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+        n_clusters = int(groups.max()) + 1
+    else:
+        cov = {"cov_type": "HC1"}
+        n_clusters = len(y)
+    logit = sm.Logit(y, x).fit(disp=0, **cov)
+    ols = sm.OLS(y, x).fit(**cov)
+    return pd.DataFrame({"term": list(x.columns), "logit_coef": logit.params.to_numpy(),
+                         "logit_se": logit.bse.to_numpy(), "lpm_coef": ols.params.to_numpy(),
+                         "lpm_se": ols.bse.to_numpy(), "n": len(y),
+                         "n_clusters": n_clusters})
 
 
 def _figures(quint: pd.DataFrame, diff: pd.DataFrame, figdir: Path) -> list[Path]:
+    from s3sim.report.figures import _save
+
     out = []
     fig = Figure(figsize=(6.5, 3.8))
     ax = fig.subplots()
@@ -205,9 +215,7 @@ def _figures(quint: pd.DataFrame, diff: pd.DataFrame, figdir: Path) -> list[Path
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    p = figdir / "validation_entry_by_density.png"
-    fig.savefig(p, dpi=110)
-    out.append(p)
+    out.append(_save(fig, figdir / "validation_entry_by_density.png"))
 
     fig = Figure(figsize=(6.5, 3.8))
     ax = fig.subplots()
@@ -220,9 +228,7 @@ def _figures(quint: pd.DataFrame, diff: pd.DataFrame, figdir: Path) -> list[Path
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    p = figdir / "validation_diffusion.png"
-    fig.savefig(p, dpi=110)
-    out.append(p)
+    out.append(_save(fig, figdir / "validation_diffusion.png"))
     return out
 
 
@@ -289,15 +295,19 @@ def validation_section(sweep_dir: Path, jobs: list[Any], figdir: Path) -> list[s
     wide = quint.pivot(index="quintile", columns="scenario", values="entry_probability")
     wide = (100 * wide).round(2).reset_index()
     wide.columns = ["density quintile", *[f"{c} (%)" for c in wide.columns[1:]]]
-    md += [table(wide), "", f"![entry by density](figures/{figs[0].name})", "",
+    md += [table(wide), "", f"![entry by density](figures/{figs[0].name}) "
+           f"([SVG](figures/{figs[0].with_suffix('.svg').name}))", "",
            "### Diversification dilemma: entry on density and complexity", "",
-           "Standardised regressors; logit coefficients (standard errors) and the linear "
-           "probability model. Expected: density > 0, PCI < 0.", ""]
+           "Standardised regressors (z-scores over the panel); logit coefficients and "
+           "linear-probability-model (LPM) coefficients, each with its cluster-robust "
+           "standard error in brackets (statsmodels, clustered by simulated region, i.e. "
+           "by (seed, region)). Expected: density > 0, PCI < 0.", ""]
     rows = []
     for _, r in reg.iterrows():
         rows.append({"scenario": r["scenario"], "term": r["term"],
                      "logit": f"{fmt(r['logit_coef'])} ({fmt(r['logit_se'], 2)})",
-                     "LPM": f"{fmt(r['lpm_coef'])} ({fmt(r['lpm_se'], 2)})", "n": int(r["n"])})
+                     "LPM": f"{fmt(r['lpm_coef'])} ({fmt(r['lpm_se'], 2)})", "n": int(r["n"]),
+                     "clusters": int(r["n_clusters"])})
     md += [table(pd.DataFrame(rows)), "",
            "### Product-space diffusion threshold (Hidalgo et al. 2007)", "",
            "Share of the product space reached from each kind of starting set when "
@@ -306,5 +316,6 @@ def validation_section(sweep_dir: Path, jobs: list[Any], figdir: Path) -> list[s
     for c in show.columns[1:]:
         show[c] = (100 * show[c]).round(1)
     show.columns = ["threshold", *[f"{c} (%)" for c in show.columns[1:]]]
-    md += [table(show), "", f"![diffusion](figures/{figs[1].name})", ""]
+    md += [table(show), "", f"![diffusion](figures/{figs[1].name}) "
+           f"([SVG](figures/{figs[1].with_suffix('.svg').name}))", ""]
     return md

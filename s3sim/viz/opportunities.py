@@ -25,6 +25,7 @@ __all__ = [
     "ATLAS_MIN_SHARE",
     "ProductSpaceLayout",
     "atlas_hs92_names",
+    "hs4_code",
     "plot_opportunity_scatter",
     "plot_product_space_map",
     "product_space_layout",
@@ -74,9 +75,15 @@ class ProductSpaceLayout:
     )
 
 
-def _hs4(code: str) -> str | None:
-    """Normalise a product label to a 4-digit HS code, or None if it is not one."""
-    code = code.strip()
+def hs4_code(code: str) -> str | None:
+    """Normalise a product label to a 4-digit HS code, or None if it is not one.
+
+    Examples
+    --------
+    >>> hs4_code("101"), hs4_code(" 8703 "), hs4_code("IND-01")
+    ('0101', '8703', None)
+    """
+    code = str(code).strip()
     return code.zfill(4) if _HS4.match(code) else None
 
 
@@ -105,7 +112,7 @@ def atlas_hs92_names(products: list[str]) -> dict[str, str]:
         return {}
     out = {}
     for p in products:
-        code = _hs4(p)
+        code = hs4_code(p)
         if code is not None and code in names:
             out[p] = names[code]
     return out
@@ -113,7 +120,7 @@ def atlas_hs92_names(products: list[str]) -> dict[str, str]:
 
 def _atlas_layout(products: list[str]) -> ProductSpaceLayout | None:
     """Atlas layout if at least ATLAS_MIN_SHARE of the products are Atlas HS92 codes."""
-    hs = {p: _hs4(p) for p in products}
+    hs = {p: hs4_code(p) for p in products}
     if not products or sum(c is not None for c in hs.values()) < ATLAS_MIN_SHARE * len(products):
         return None
     try:
@@ -178,8 +185,8 @@ def product_space_layout(
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> None:
-    """Save a figure at a fixed resolution."""
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    """Save a figure as a 200-dpi PNG (print quality)."""
+    fig.savefig(path, dpi=200, bbox_inches="tight")
 
 
 def plot_opportunity_scatter(
