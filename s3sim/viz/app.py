@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import solara
-from solara.widgets import VegaLite
 
 from s3sim.scenarios import SCENARIOS
 from s3sim.viz.cockpit.glossary import CONTROLS, METRICS, policy_label
 from s3sim.viz.cockpit.session import INSTRUMENTS, MY_DATA, CockpitSettings
 from s3sim.viz.cockpit.state import Session, readable_error, summary_rows
+from s3sim.viz.vegaview import VegaView
 
 __all__ = ["PLAY_PAUSE_SECONDS", "SCENARIO_LABELS", "Page"]
 
@@ -57,19 +57,22 @@ def _div(text: str, name: str, style: str = "") -> solara.Element:
 
 
 @solara.component
-def Help(text: str, children: list[Any] = []) -> solara.Element:  # noqa: B006 (solara idiom)
-    """Wrap a control with its explanation, shown on hover."""
+def Help(text: str, name: str = "", children: list[Any] = []) -> solara.Element:  # noqa: B006
+    """Wrap a control with its explanation, shown on hover (``name``: a CSS class)."""
     with solara.Tooltip(text) as tip:
-        with solara.Column(gap="0px", children=children):
+        with solara.Column(gap="0px", children=children,
+                           classes=[f"s3sim-{name}"] if name else []):
             pass
     return tip
 
 
 @solara.component
-def Chart(spec: dict[str, Any], name: str) -> solara.Element:
-    """A Vega-Lite chart drawn in the browser (tooltips included)."""
-    return solara.Div(children=[VegaLite.element(spec=spec)], classes=[f"s3sim-{name}"],
-                      style={"width": "100%"})
+def Chart(spec: dict[str, Any], datasets: dict[str, Any], revision: int,
+          name: str) -> solara.Element:
+    """A Vega-Lite chart drawn in the browser; only ``datasets`` travel on each update."""
+    return solara.Div(children=[VegaView.element(spec=spec, datasets=datasets,
+                                                 revision=revision)],
+                      classes=[f"s3sim-{name}"], style={"width": "100%"})
 
 
 def _html_table(rows: list[dict[str, str]]) -> str:
@@ -80,7 +83,8 @@ def _html_table(rows: list[dict[str, str]]) -> str:
         "<tr>" + "".join(f"<td style='padding:2px 8px'>{v}</td>" for v in row.values()) + "</tr>"
         for row in rows
     )
-    return f"<table class='s3sim-summary'><tr>{head}</tr>{body}</table>"
+    return (f"<div style='overflow-x:auto'><table class='s3sim-summary' style='font-size:0.85em'>"
+            f"<tr>{head}</tr>{body}</table></div>")
 
 
 @solara.component
@@ -106,7 +110,8 @@ def Controls(draft: solara.Reactive[CockpitSettings], applied: CockpitSettings,
         with Help(CONTROLS["scenario"]):
             solara.Select(label="Start from", values=list(SCENARIO_LABELS.values()),
                           value=SCENARIO_LABELS[settings.scenario],
-                          on_value=lambda v: set_(scenario=_LABEL_TO_SCENARIO[v]))
+                          on_value=lambda v: set_(scenario=_LABEL_TO_SCENARIO[v]),
+                          classes=["s3sim-scenario"])
         if settings.scenario == MY_DATA:
             with Help(CONTROLS["data_path"]):
                 solara.InputText("Data file (path on this computer)",
@@ -123,24 +128,27 @@ def Controls(draft: solara.Reactive[CockpitSettings], applied: CockpitSettings,
                                       _LABEL_TO_INSTRUMENT[x] for x in v)),
                                   classes=["s3sim-instruments"])
         with Help(CONTROLS["budget_share"]):
-            solara.SliderFloat("Budget, % of initial output per year",
-                               value=100 * settings.budget_share, min=0.0, max=5.0, step=0.25,
-                               on_value=lambda v: set_(budget_share=v / 100))
+            solara.SliderFloat(
+                f"Budget: {100 * settings.budget_share:g} % of initial output per year",
+                value=100 * settings.budget_share, min=0.0, max=5.0, step=0.25,
+                on_value=lambda v: set_(budget_share=v / 100))
         with Help(CONTROLS["signal_noise"]):
-            solara.SliderFloat("Governance: signal noise", value=settings.signal_noise,
-                               min=0.0, max=2.0, step=0.1,
+            solara.SliderFloat(f"Governance: signal noise {settings.signal_noise:g}",
+                               value=settings.signal_noise, min=0.0, max=2.0, step=0.1,
                                on_value=lambda v: set_(signal_noise=v))
         with Help(CONTROLS["capture"]):
-            solara.SliderFloat("Governance: capture by incumbents", value=settings.capture,
-                               min=0.0, max=1.0, step=0.05, on_value=lambda v: set_(capture=v))
+            solara.SliderFloat(f"Governance: capture by incumbents {settings.capture:g}",
+                               value=settings.capture, min=0.0, max=1.0, step=0.05,
+                               on_value=lambda v: set_(capture=v))
         with Help(CONTROLS["absorptive_threshold"]):
-            solara.SliderFloat("Absorptive threshold", value=settings.absorptive_threshold,
-                               min=0.0, max=0.5, step=0.01,
-                               on_value=lambda v: set_(absorptive_threshold=v))
+            solara.SliderFloat(f"Absorptive threshold {settings.absorptive_threshold:g}",
+                               value=settings.absorptive_threshold, min=0.0, max=0.5,
+                               step=0.01, on_value=lambda v: set_(absorptive_threshold=v))
         with Help(CONTROLS["seed"]):
             solara.InputInt("Seed", value=settings.seed, on_value=lambda v: set_(seed=v))
-        with Help(CONTROLS["band_seeds"]):
-            solara.SliderInt("Seeds for the bands", value=settings.band_seeds, min=2, max=20,
+        with Help(CONTROLS["band_seeds"], "band-seeds"):
+            solara.SliderInt(f"Seeds for the bands: {settings.band_seeds}",
+                             value=settings.band_seeds, min=2, max=20,
                              on_value=lambda v: set_(band_seeds=v))
         changed = settings != applied
         with Help(CONTROLS["apply"]):
@@ -233,10 +241,10 @@ def Page() -> solara.Element:
     live = solara.use_memo(lambda: session.live_table(region), [drawn, region])
     bands = solara.use_memo(lambda: session.bands.summary(region),
                             [band_tick, region, session.bands])
-    map_spec = solara.use_memo(lambda: session.map_spec(shown, region),
-                               [drawn, region, shown])
-    comparison = solara.use_memo(lambda: session.comparison_spec(live, bands, region),
-                                 [live, bands])
+    map_title, map_subtitle, map_data = solara.use_memo(
+        lambda: session.map_data(shown, region), [drawn, region, shown])
+    comparison_data = solara.use_memo(
+        lambda: session.comparison_template.datasets(live, bands), [live, bands])
     labels = [cockpit.region_label(i) for i in range(len(cockpit.region_names))]
     done = len(session.bands.finished())
 
@@ -245,7 +253,7 @@ def Page() -> solara.Element:
             Controls(draft, session.settings, apply, error)
             Glossary()
         with solara.Column(gap="12px"):
-            with solara.Card(margin=0, classes=["s3sim-status"]):
+            with solara.Card(margin=0, classes=["s3sim-statusbar"]):
                 with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
                     with solara.Column(style={"min-width": "300px"}):
                         with Help(CONTROLS["region"]):
@@ -281,20 +289,26 @@ def Page() -> solara.Element:
                             children=[solara.Button(policy_label(r), value=r, small=True)
                                       for r in runs],
                         )
-                    Chart(map_spec, "map")
+                    _div(map_title, "map-title", "font-weight:600;margin-top:6px")
+                    _div(map_subtitle, "map-subtitle", "font-size:0.85em;color:#444")
+                    Chart(session.map_template().template, map_data, drawn[1], "map")
                     _div("Hover a product for its name, code, PCI, RCA, density and whether "
                          "it is prioritised or new this year.", "map-help",
                          "font-size:0.85em;color:#555")
                 with solara.Card("Where my region stands", margin=0):
                     solara.HTML(tag="div", unsafe_innerHTML=_html_table(
                         summary_rows(live, bands, drawn[1], cockpit.horizon, runs)))
-                    _div(f"Now: year {drawn[1]}, live seed. Last column: mean "
-                         f"[90 % CI] (seeds) of the additional entries by year "
-                         f"{cockpit.horizon} over the seeds finished so far. Budget in output "
-                         "units; " + METRICS["additional"], "summary-help",
-                         "font-size:0.85em;color:#555;margin-top:6px")
+                    _div(f"Now: year {drawn[1]}, live seed. Δ = policy run minus the "
+                         "baseline on the same seed (what the instrument changed); entries = "
+                         "products the region gained RCA ≥ 1 in; budget in output units. "
+                         f"Last column: mean [90 % CI] (number of seeds) of the Δ entries by "
+                         f"year {cockpit.horizon}, over the seeds finished so far.",
+                         "summary-help", "font-size:0.85em;color:#555;margin-top:6px")
             with solara.Card(margin=0):
-                Chart(comparison, "comparison")
+                _div(session.comparison_title(region), "comparison-title",
+                     "font-weight:600")
+                Chart(session.comparison_template.template, comparison_data, drawn[1],
+                      "comparison")
                 _div(METRICS["band"] + " " + METRICS["ECI"], "comparison-help",
                      "font-size:0.85em;color:#555")
     return page

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -155,12 +157,21 @@ def band_summary(table: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.Data
 _EXECUTOR: Executor | None = None
 
 
-def _lower_priority() -> None:  # pragma: no cover - runs in the worker process
+def _exit_with_parent(parent: int) -> None:  # pragma: no cover - runs in the worker
+    """Leave when the web server that started this worker is gone (no orphaned work)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _init_worker(parent: int) -> None:  # pragma: no cover - runs in the worker process
+    """Lower the worker's priority, one BLAS thread, and tie its life to the server's."""
     try:
         os.nice(10)
     except OSError:
         pass
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 def executor() -> Executor:
@@ -173,7 +184,7 @@ def executor() -> Executor:
     if _EXECUTOR is None:
         _EXECUTOR = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_priority,
+            initializer=_init_worker, initargs=(os.getpid(),),
         )
     return _EXECUTOR
 

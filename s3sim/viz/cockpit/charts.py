@@ -1,8 +1,9 @@
 """Vega-Lite charts of the cockpit, built with Altair and drawn in the browser.
 
-The browser receives a chart *specification* (JSON: data and encodings) and draws it
-with Vega (served locally from Solara's CDN cache, see ``docs/dashboard.md``); hover
-tooltips are answered in the browser, without a round trip to the server.
+The browser receives a chart *specification* (JSON: encodings and static data) once and
+then only the changing named datasets (:class:`s3sim.viz.vegaview.VegaView`); Vega
+(served locally from Solara's CDN cache, see ``docs/dashboard.md``) draws them, and
+hover tooltips are answered in the browser, without a round trip to the server.
 
 * :class:`MapTemplate`: the product space with the region's products, priority domains and
   new entries, and a tooltip per product (name, code, cluster, PCI, RCA, density,
@@ -86,8 +87,10 @@ class MapTemplate:
         self.links = pd.DataFrame({"x": xy[e[:, 0], 0], "y": xy[e[:, 0], 1],
                                    "x2": xy[e[:, 1], 0], "y2": xy[e[:, 1], 1]}).round(2)
         bare = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
-        x = alt.X("x:Q", axis=bare, scale=alt.Scale(zero=False, nice=False))
-        y = alt.Y("y:Q", axis=bare, scale=alt.Scale(zero=False, nice=False))
+        pad = 0.02 * (xy.max(axis=0) - xy.min(axis=0))
+        lo, hi = (xy.min(axis=0) - pad).round(2), (xy.max(axis=0) + pad).round(2)
+        x = alt.X("x:Q", axis=bare, scale=alt.Scale(domain=[lo[0], hi[0]], nice=False))
+        y = alt.Y("y:Q", axis=bare, scale=alt.Scale(domain=[lo[1], hi[1]], nice=False))
         tooltip = [
             alt.Tooltip("product:N", title="product"),
             alt.Tooltip("code:N", title="code"),
@@ -117,9 +120,7 @@ class MapTemplate:
             size=320, opacity=1,
         ).encode(x=x, y=y, tooltip=tooltip)
         chart = alt.layer(link_layer, dots, stars).properties(
-            width="container", height=height, title=alt.Title("", anchor="start", fontSize=13,
-                                                              subtitleFontSize=11),
-        ).configure_view(stroke=None)
+            width="container", height=height).configure_view(stroke=None)
         self.template = _finish(chart)
         self.template["datasets"] = {"links": self.links.to_dict("records")}
         self.palette = np.array(CLUSTER_PALETTE)
@@ -139,30 +140,26 @@ class MapTemplate:
         }).iloc[order]
         return nodes.to_dict("records")
 
-    def spec(self, view: pd.DataFrame, title: str, subtitle: str = "") -> dict[str, Any]:
-        """The map of one region and run.
+    def datasets(self, view: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+        """The map's changing data for one region and run: ``{"nodes": rows}``.
 
         Parameters
         ----------
         view
             :meth:`s3sim.viz.cockpit.session.Cockpit.product_view`.
-        title, subtitle
-            Chart title lines.
 
         Returns
         -------
         dict
-            A Vega-Lite specification: products with RCA in their cluster colour, the
-            others light grey, priority domains ringed in black, new entries as red
-            stars; a tooltip per product.
+            Products with RCA in their cluster colour, the others light grey, priority
+            domains ringed in black, new entries as red stars; a tooltip per product.
         """
-        spec = dict(self.template)
-        spec["title"] = {**self.template["title"], "text": title}
-        if subtitle:
-            spec["title"]["subtitle"] = subtitle
-        spec["datasets"] = {"links": self.template["datasets"]["links"],
-                            "nodes": self.nodes(view)}
-        return spec
+        return {"nodes": self.nodes(view)}
+
+    def spec(self, view: pd.DataFrame) -> dict[str, Any]:
+        """The complete specification (template and data) of one map."""
+        return {**self.template, "datasets": {**self.template["datasets"],
+                                              **self.datasets(view)}}
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -195,7 +192,8 @@ class ComparisonTemplate:
             "run:N", title=None,
             scale=alt.Scale(domain=[self.labels[r] for r in runs],
                             range=[RUN_COLOURS.get(r, "#666666") for r in runs]),
-            legend=alt.Legend(orient="top", direction="horizontal", labelFontSize=12),
+            legend=alt.Legend(orient="top", direction="horizontal", labelFontSize=12,
+                              symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3),
         )
         x = alt.X("year:Q", title="year",
                   scale=alt.Scale(domain=[0, max(int(horizon), 1)], nice=False),
@@ -235,10 +233,11 @@ class ComparisonTemplate:
                 width=width, height=height, title=alt.Title(title, fontSize=12)))
         chart = alt.concat(*panels, columns=2).resolve_scale(y="independent")
         self.template = _finish(chart)
+        self.template["datasets"] = {"zero": [{"zero": 0}], "live": [], "bands": []}
 
-    def spec(self, live: pd.DataFrame, bands: pd.DataFrame | None,
-             title: str = "") -> dict[str, Any]:
-        """The comparison of the live seed and, when available, the bands.
+    def datasets(self, live: pd.DataFrame,
+                 bands: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
+        """The comparison's data: the live seed and, when available, the bands.
 
         Parameters
         ----------
@@ -246,27 +245,24 @@ class ComparisonTemplate:
             :func:`s3sim.viz.cockpit.bands.indicator_table` of the live seed.
         bands
             :func:`s3sim.viz.cockpit.bands.band_summary` over the finished seeds, or None.
-        title
-            Chart title.
 
         Returns
         -------
         dict
-            A Vega-Lite specification.
+            ``{"live": rows, "bands": rows}``.
         """
         keys = list(self.titles)
         live = live[live["indicator"].isin(keys)].rename(columns={"step": "year"})
         live = live.assign(run=live["run"].map(self.labels))
-        spec = dict(self.template)
-        spec["title"] = {"text": title, "anchor": "start", "fontSize": 13}
         band_rows: list[dict[str, Any]] = []
         if bands is not None and not bands.empty:
             b = bands[bands["indicator"].isin(keys)].rename(columns={"step": "year"})
             b = b.assign(run=b["run"].map(self.labels))
             band_rows = _records(b, ["indicator", "run", "year", "n", "mean", "low", "high"])
-        spec["datasets"] = {
-            "live": _records(live, ["indicator", "run", "year", "value"]),
-            "bands": band_rows,
-            "zero": [{"zero": 0}],
-        }
-        return spec
+        return {"live": _records(live, ["indicator", "run", "year", "value"]),
+                "bands": band_rows}
+
+    def spec(self, live: pd.DataFrame, bands: pd.DataFrame | None) -> dict[str, Any]:
+        """The complete specification (template and data) of one comparison."""
+        return {**self.template, "datasets": {**self.template["datasets"],
+                                              **self.datasets(live, bands)}}

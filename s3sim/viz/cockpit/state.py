@@ -97,28 +97,33 @@ class Session:
         self.bands.cancel()
 
     # ---- charts -------------------------------------------------------------------
-    def map_spec(self, run: str, region: int) -> dict[str, Any]:
-        """Vega-Lite map of ``run`` for ``region`` at the current year."""
-        model = self.cockpit.runs[run]
-        ps = model.product_space
-        template = self._maps.get(id(ps))
-        if template is None:
+    def map_template(self) -> MapTemplate:
+        """The map chart of the current product space (built once per product space)."""
+        ps = self.cockpit.baseline.product_space
+        if id(ps) not in self._maps:
             self._maps = {id(ps): MapTemplate(ps.edges, ps.xy)}
-            template = self._maps[id(ps)]
+        return self._maps[id(ps)]
+
+    @property
+    def comparison_template(self) -> ComparisonTemplate:
+        """The comparison chart of the current runs."""
+        return self._comparison
+
+    def map_data(self, run: str, region: int) -> tuple[str, str, dict[str, Any]]:
+        """Title, subtitle and datasets of the map of ``run`` for ``region`` now."""
         view = self.cockpit.product_view(run, region)
         counts = (f"{int(view['has_rca'].sum())} products with RCA ≥ 1 (cluster colours) · "
-                  f"{int(view['prioritised'].sum())} priority domains (ringed) · "
+                  f"{int(view['prioritised'].sum())} priority domains (ringed in black) · "
                   f"{int(view['new'].sum())} new this year (red stars)")
         title = (f"{self.cockpit.region_label(region)} · {policy_label(run)} · "
                  f"year {self.cockpit.year}")
-        return template.spec(view, title, counts)
+        return title, counts, self.map_template().datasets(view)
 
-    def comparison_spec(self, live: pd.DataFrame, bands: pd.DataFrame | None,
-                        region: int) -> dict[str, Any]:
-        """Vega-Lite comparison of the instruments for ``region``."""
-        title = (f"{self.cockpit.region_label(region)}: instruments against the same-seed "
-                 "baseline (line: live seed; band: mean and 90 % CI over seeds)")
-        return self._comparison.spec(live, bands, title)
+    def comparison_title(self, region: int) -> str:
+        """Title of the comparison chart."""
+        return (f"{self.cockpit.region_label(region)}: instruments against the same-seed "
+                "baseline (line: live seed; dashed line and band: mean and 90 % CI over "
+                "seeds)")
 
     def live_table(self, region: int) -> pd.DataFrame:
         """:func:`indicator_table` of the live runs for ``region``."""
@@ -164,13 +169,12 @@ def summary_rows(live: pd.DataFrame, bands: pd.DataFrame | None, year: int,
         rows.append({
             "instrument": policy_label(run),
             "diversity": f"{get('diversity'):.0f}",
-            "additional diversity": "0 (reference)" if run == BASELINE
+            "Δ diversity": "0 (reference)" if run == BASELINE
             else f"{get('additional_diversity'):+.0f}",
-            "additional entries": "–" if run == BASELINE else f"{extra:+.0f}",
+            "Δ entries": "–" if run == BASELINE else f"{extra:+.0f}",
             "budget spent": f"{spent:.1f}",
-            "cost per additional entry": "–" if run == BASELINE or math.isnan(cost)
-            else f"{cost:.2f}",
-            f"additional entries by year {horizon}": "–" if run == BASELINE else expected,
+            "cost per Δ entry": "–" if run == BASELINE or math.isnan(cost) else f"{cost:.2f}",
+            f"Δ entries by year {horizon}": "–" if run == BASELINE else expected,
         })
     return rows
 
