@@ -256,7 +256,7 @@ def test_page_renders_steps_and_switches_region(monkeypatch: pytest.MonkeyPatch)
     app = _require("s3sim.viz.app")
     import ipyvuetify as v
 
-    box, rc = solara.render(app.Page(), handle_error=False)
+    _box, rc = solara.render(app.Page(), handle_error=False)
     year = rc.find(v.Html, class_="s3sim-year")
     assert year.widget.children == ["Year 0 of 50"]
     rc.find(v.Btn, children=["Step"]).widget.click()
@@ -384,6 +384,7 @@ def test_cockpit_in_the_browser_offline(server: str, tmp_path: Path) -> None:
     chromium = _chromium()
     playwright_api = _require("playwright.sync_api")
     expect = playwright_api.expect
+    expect.set_options(timeout=60_000)  # a loaded 2-core machine can be slow; never flaky
     blocked: list[str] = []
     failed_assets: list[str] = []
     page_errors: list[str] = []

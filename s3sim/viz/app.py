@@ -112,7 +112,9 @@ def Controls(draft: solara.Reactive[CockpitSettings], applied: CockpitSettings,
                           value=SCENARIO_LABELS[settings.scenario],
                           on_value=lambda v: set_(scenario=_LABEL_TO_SCENARIO[v]),
                           classes=["s3sim-scenario"])
-        if settings.scenario == MY_DATA:
+        # always rendered (hidden unless "my data"), so the controls below keep their places
+        with solara.Column(gap="0px", style={} if settings.scenario == MY_DATA
+                           else {"display": "none"}):
             with Help(CONTROLS["data_path"]):
                 solara.InputText("Data file (path on this computer)",
                                  value=settings.data_path or "", continuous_update=False,

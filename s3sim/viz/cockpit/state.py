@@ -46,6 +46,10 @@ def readable_error(exc: BaseException, settings: CockpitSettings) -> str:
     "Could not start from your data x.csv: no column 'year'"
     """
     message = " ".join(str(exc).split()) or type(exc).__name__
+    cli_hint = message.find("; pass the right name(s) with --")
+    if cli_hint >= 0:  # the command line's advice; here the file itself must change
+        message = (message[:cli_hint]
+                   + "; rename the file's columns to location, product, year, value")
     if settings.scenario == MY_DATA:
         if settings.data_path and settings.data_path in message:
             return f"Could not start from your data: {message}"
