@@ -66,13 +66,33 @@ def Help(text: str, name: str = "", children: list[Any] = []) -> solara.Element:
     return tip
 
 
+class Opaque:
+    """A value handed to a component without Reacton walking into it.
+
+    Reacton looks for child elements inside every list and dict of a component's
+    arguments; the charts' data (thousands of rows) would be walked on every render.
+    Wrapped, they are compared by identity and never walked.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 @solara.component
-def Chart(spec: dict[str, Any], datasets: dict[str, Any], revision: int,
-          name: str) -> solara.Element:
-    """A Vega-Lite chart drawn in the browser; only ``datasets`` travel on each update."""
-    return solara.Div(children=[VegaView.element(spec=spec, datasets=datasets,
-                                                 revision=revision)],
-                      classes=[f"s3sim-{name}"], style={"width": "100%"})
+def Chart(spec: Opaque, data: Opaque, revision: int, name: str) -> solara.Element:
+    """A Vega-Lite chart drawn in the browser; only its data travel on each update."""
+    widget = solara.use_memo(VegaView, [])
+
+    def push() -> None:
+        if widget.spec is not spec.value:
+            widget.spec = spec.value
+        widget.datasets = data.value
+        widget.revision = int(revision)
+
+    solara.use_effect(push, [spec, data, revision])
+    return solara.Div(children=[widget], classes=[f"s3sim-{name}"], style={"width": "100%"})
 
 
 def _html_table(rows: list[dict[str, str]]) -> str:
@@ -175,22 +195,21 @@ def Glossary() -> solara.Element:
 
 @solara.component
 def Page() -> solara.Element:
-    """Serve the cockpit (what ``solara run s3sim.viz.app`` shows); one per browser tab."""
+    """Serve the cockpit (what ``solara run s3sim.viz.app`` shows); one per browser tab.
+
+    The settings live here; the runs' state (year, play, map) lives in :func:`Cockpit`,
+    so a step re-renders only that part of the page.
+    """
     session: Session = solara.use_memo(Session, [])
     draft = solara.use_reactive(session.settings)
-    _tick, set_tick = solara.use_state(0)  # re-renders after a step
-    band_tick, set_band_tick = solara.use_state((0, 0))
-    playing, set_playing = solara.use_state(False)
     region, set_region = solara.use_state(0)
-    map_run, set_map_run = solara.use_state(session.settings.instruments[0])
     error, set_error = solara.use_state("")
+    _version, set_version = solara.use_state(0)  # re-renders after Apply
     solara.use_effect(lambda: session.close, [])
-    cockpit = session.cockpit
 
     def apply() -> None:
-        set_playing(False)
         settings = draft.value
-        names_before = cockpit.region_names
+        names_before = session.cockpit.region_names
         try:
             session.apply(settings)
         except Exception as exc:  # a bad file or parameter: say so in the page, keep running
@@ -200,24 +219,40 @@ def Page() -> solara.Element:
         names = session.cockpit.region_names
         keep = names_before[region] if region < len(names_before) else None
         set_region(names.index(keep) if keep in names else 0)
-        if map_run not in session.cockpit.runs:
-            set_map_run(settings.instruments[0])
-        set_tick(lambda t: t + 1)
+        set_version(lambda v: v + 1)
+
+    with solara.Columns([3, 9], style={"padding": "8px"}) as page:
+        with solara.Column(gap="12px"):
+            Controls(draft, session.settings, apply, error)
+            Glossary()
+        Cockpit(session, session.cockpit, min(region, len(session.cockpit.region_names) - 1),
+                set_region)
+    return page
+
+
+@solara.component
+def Cockpit(session: Session, cockpit: Any, region: int, on_region: Any) -> solara.Element:
+    """The runs: region, year, Step / Play, the map, the table and the comparison."""
+    _tick, set_tick = solara.use_state(0)  # re-renders after a step
+    band_tick, set_band_tick = solara.use_state((0, 0))
+    playing, set_playing = solara.use_state(False)
+    map_run, set_map_run = solara.use_state(session.settings.instruments[0])
+    solara.use_effect(lambda: set_playing(False), [cockpit])  # new runs start paused
 
     def step() -> None:
-        if session.cockpit.step():
+        if cockpit.step():
             set_tick(lambda t: t + 1)
 
     def play_loop(cancel: threading.Event) -> None:
         while playing and not cancel.is_set():
-            if not session.cockpit.step():
+            if not cockpit.step():
                 break
             set_tick(lambda t: t + 1)
             cancel.wait(PLAY_PAUSE_SECONDS)
         if not cancel.is_set():
             set_playing(False)
 
-    solara.use_thread(play_loop, dependencies=[playing], intrusive_cancel=False)
+    solara.use_thread(play_loop, dependencies=[playing, cockpit], intrusive_cancel=False)
 
     def wait_for_bands(cancel: threading.Event) -> None:
         job = session.bands
@@ -231,7 +266,6 @@ def Page() -> solara.Element:
 
     solara.use_thread(wait_for_bands, dependencies=[session.bands], intrusive_cancel=False)
 
-    region = min(region, len(cockpit.region_names) - 1)
     runs = list(cockpit.runs)
     shown = map_run if map_run in runs else runs[1]
     year = cockpit.year
@@ -243,75 +277,78 @@ def Page() -> solara.Element:
     live = solara.use_memo(lambda: session.live_table(region), [drawn, region])
     bands = solara.use_memo(lambda: session.bands.summary(region),
                             [band_tick, region, session.bands])
-    map_title, map_subtitle, map_data = solara.use_memo(
-        lambda: session.map_data(shown, region), [drawn, region, shown])
+
+    def map_view() -> tuple[str, str, Opaque]:
+        title, subtitle, data = session.map_data(shown, region)
+        return title, subtitle, Opaque(data)
+
+    map_title, map_subtitle, map_data = solara.use_memo(map_view, [drawn, region, shown])
     comparison_data = solara.use_memo(
-        lambda: session.comparison_template.datasets(live, bands), [live, bands])
+        lambda: Opaque(session.comparison_template.datasets(live, bands)), [live, bands])
+    map_template = solara.use_memo(lambda: Opaque(session.map_template().template),
+                                   [session.map_template()])
+    comparison_template = solara.use_memo(
+        lambda: Opaque(session.comparison_template.template), [session.comparison_template])
     labels = [cockpit.region_label(i) for i in range(len(cockpit.region_names))]
     done = len(session.bands.finished())
 
-    with solara.Columns([3, 9], style={"padding": "8px"}) as page:
-        with solara.Column(gap="12px"):
-            Controls(draft, session.settings, apply, error)
-            Glossary()
-        with solara.Column(gap="12px"):
-            with solara.Card(margin=0, classes=["s3sim-statusbar"]):
-                with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-                    with solara.Column(style={"min-width": "300px"}):
-                        with Help(CONTROLS["region"]):
-                            solara.Select(label="My region", values=labels,
-                                          value=labels[region],
-                                          on_value=lambda v: set_region(labels.index(v)),
-                                          classes=["s3sim-region"])
-                    _div(f"Year {cockpit.year} of {cockpit.horizon}", "year",
-                         "font-size:1.4em;font-weight:600;margin:0 16px")
-                    with Help(CONTROLS["step"]):
-                        solara.Button("Step", on_click=step, disabled=cockpit.finished,
-                                      classes=["s3sim-step"])
-                    with Help(CONTROLS["play"]):
-                        solara.Button("Pause" if playing else "Play",
-                                      on_click=lambda: set_playing(not playing),
-                                      disabled=cockpit.finished and not playing,
-                                      classes=["s3sim-play"])
-                _div(
-                    f"{SCENARIO_LABELS.get(session.settings.scenario, '')} · budget "
-                    f"{100 * session.settings.budget_share:g} % of initial output per year · "
-                    f"seed {session.settings.seed} · bands: {done} of {session.bands.total} "
-                    f"seeds done · last step {1000 * cockpit.last_step_seconds:.0f} ms"
-                    + (" · horizon reached" if cockpit.finished else ""),
-                    "status", "font-size:0.9em;color:#444",
-                )
-                for message in session.bands.errors()[:1]:
-                    solara.Warning(f"bands: {message}")
-            with solara.Columns([7, 5]):
-                with solara.Card(margin=0):
-                    with Help(CONTROLS["map_run"]):
-                        solara.ToggleButtonsSingle(
-                            value=shown, on_value=set_map_run,
-                            children=[solara.Button(policy_label(r), value=r, small=True)
-                                      for r in runs],
-                        )
-                    _div(map_title, "map-title", "font-weight:600;margin-top:6px")
-                    _div(map_subtitle, "map-subtitle", "font-size:0.85em;color:#444")
-                    Chart(session.map_template().template, map_data, drawn[1], "map")
-                    _div("Hover a product for its name, code, PCI, RCA, density and whether "
-                         "it is prioritised or new this year.", "map-help",
-                         "font-size:0.85em;color:#555")
-                with solara.Card("Where my region stands", margin=0):
-                    solara.HTML(tag="div", unsafe_innerHTML=_html_table(
-                        summary_rows(live, bands, drawn[1], cockpit.horizon, runs)))
-                    _div(f"Now: year {drawn[1]}, live seed. Δ = policy run minus the "
-                         "baseline on the same seed (what the instrument changed); entries = "
-                         "products the region gained RCA ≥ 1 in; budget in output units. "
-                         f"Last column: mean [90 % CI] (number of seeds) of the Δ entries by "
-                         f"year {cockpit.horizon}, over the seeds finished so far.",
-                         "summary-help", "font-size:0.85em;color:#555;margin-top:6px")
+    with solara.Column(gap="12px") as main:
+        with solara.Card(margin=0, classes=["s3sim-statusbar"]):
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+                with solara.Column(style={"min-width": "300px"}):
+                    with Help(CONTROLS["region"]):
+                        solara.Select(label="My region", values=labels,
+                                      value=labels[region],
+                                      on_value=lambda v: on_region(labels.index(v)),
+                                      classes=["s3sim-region"])
+                _div(f"Year {cockpit.year} of {cockpit.horizon}", "year",
+                     "font-size:1.4em;font-weight:600;margin:0 16px")
+                with Help(CONTROLS["step"]):
+                    solara.Button("Step", on_click=step, disabled=cockpit.finished,
+                                  classes=["s3sim-step"])
+                with Help(CONTROLS["play"]):
+                    solara.Button("Pause" if playing else "Play",
+                                  on_click=lambda: set_playing(not playing),
+                                  disabled=cockpit.finished and not playing,
+                                  classes=["s3sim-play"])
+            _div(
+                f"{SCENARIO_LABELS.get(session.settings.scenario, '')} · budget "
+                f"{100 * session.settings.budget_share:g} % of initial output per year · "
+                f"seed {session.settings.seed} · bands: {done} of {session.bands.total} "
+                f"seeds done · last step {1000 * cockpit.last_step_seconds:.0f} ms"
+                + (" · horizon reached" if cockpit.finished else ""),
+                "status", "font-size:0.9em;color:#444",
+            )
+            for message in session.bands.errors()[:1]:
+                solara.Warning(f"bands: {message}")
+        with solara.Columns([7, 5]):
             with solara.Card(margin=0):
-                _div(session.comparison_title(region), "comparison-title",
-                     "font-weight:600")
-                Chart(session.comparison_template.template, comparison_data, drawn[1],
-                      "comparison")
-                _div(METRICS["band"] + " " + METRICS["ECI"], "comparison-help",
+                with Help(CONTROLS["map_run"]):
+                    solara.ToggleButtonsSingle(
+                        value=shown, on_value=set_map_run,
+                        children=[solara.Button(policy_label(r), value=r, small=True)
+                                  for r in runs],
+                    )
+                _div(map_title, "map-title", "font-weight:600;margin-top:6px")
+                _div(map_subtitle, "map-subtitle", "font-size:0.85em;color:#444")
+                Chart(map_template, map_data, drawn[1], "map")
+                _div("Hover a product for its name, code, PCI, RCA, density and whether "
+                     "it is prioritised or new this year.", "map-help",
                      "font-size:0.85em;color:#555")
-    return page
+            with solara.Card("Where my region stands", margin=0):
+                solara.HTML(tag="div", unsafe_innerHTML=_html_table(
+                    summary_rows(live, bands, drawn[1], cockpit.horizon, runs)))
+                _div(f"Now: year {drawn[1]}, live seed. Δ = policy run minus the "
+                     "baseline on the same seed (what the instrument changed); entries = "
+                     "products the region gained RCA ≥ 1 in; budget in output units. "
+                     f"Last column: mean [90 % CI] (number of seeds) of the Δ entries by "
+                     f"year {cockpit.horizon}, over the seeds finished so far.",
+                     "summary-help", "font-size:0.85em;color:#555;margin-top:6px")
+        with solara.Card(margin=0):
+            _div(session.comparison_title(region), "comparison-title",
+                 "font-weight:600")
+            Chart(comparison_template, comparison_data, drawn[1], "comparison")
+            _div(METRICS["band"] + " " + METRICS["ECI"], "comparison-help",
+                 "font-size:0.85em;color:#555")
+    return main
 
