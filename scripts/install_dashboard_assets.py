@@ -190,7 +190,7 @@ def install_package(name: str, version: str, root: Path) -> bool:
 
 
 def check_ipyvuetify() -> None:
-    """Warn when ipyvuetify 3 is installed (its main area stays empty in SolaraViz)."""
+    """Warn when ipyvuetify 3 is installed (the main area of a Solara page stays empty)."""
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # pragma: no cover
@@ -201,9 +201,9 @@ def check_ipyvuetify() -> None:
         _log("ipyvuetify is not installed: run pip install -e '.[dashboard]'")
         return
     if int(installed.split(".")[0]) >= 3:
-        _log(f"warning: ipyvuetify {installed} installed; SolaraViz needs ipyvuetify<3")
+        _log(f"warning: ipyvuetify {installed} installed; the dashboard needs ipyvuetify<3")
     else:
-        _log(f"ipyvuetify {installed} (<3, as SolaraViz needs)")
+        _log(f"ipyvuetify {installed} (<3, as the dashboard needs)")
 
 
 def ensure_chromium() -> str:
