@@ -432,6 +432,7 @@ def test_cockpit_in_the_browser_offline(server: str, tmp_path: Path) -> None:
                 expect(table).to_contain_text(label)
 
             lap("year 0 shown")
+            expect(page.locator(".s3sim-data-path")).to_be_hidden()  # only for "my data"
             # click-to-new-year at the default scale (20 regions, 5,000 firms, 865 products,
             # baseline + 2 instruments), the bands computing in the background meanwhile
             timings = []
@@ -489,6 +490,7 @@ def test_cockpit_in_the_browser_offline(server: str, tmp_path: Path) -> None:
 
             # start from the advisor's data: a bad file first (a message, no crash)
             _choose(page, "s3sim-scenario", "My own data (file)")
+            expect(page.locator(".s3sim-data-path")).to_be_visible()
             path_field = page.locator(".s3sim-data-path input")
             path_field.fill(str(bad))
             path_field.press("Enter")

@@ -133,8 +133,8 @@ def Controls(draft: solara.Reactive[CockpitSettings], applied: CockpitSettings,
                           on_value=lambda v: set_(scenario=_LABEL_TO_SCENARIO[v]),
                           classes=["s3sim-scenario"])
         # always rendered (hidden unless "my data"), so the controls below keep their places
-        with solara.Column(gap="0px", style={} if settings.scenario == MY_DATA
-                           else {"display": "none"}):
+        with solara.Div(style={} if settings.scenario == MY_DATA else {"display": "none"},
+                        classes=["s3sim-my-data"]):
             with Help(CONTROLS["data_path"]):
                 solara.InputText("Data file (path on this computer)",
                                  value=settings.data_path or "", continuous_update=False,
