@@ -257,17 +257,26 @@ def test_page_renders_steps_and_switches_region(monkeypatch: pytest.MonkeyPatch)
     import ipyvuetify as v
 
     _box, rc = solara.render(app.Page(), handle_error=False)
-    year = rc.find(v.Html, class_="s3sim-year")
-    assert year.widget.children == ["Year 0 of 50"]
+
+    def text(name: str) -> str:
+        return str(rc.find(v.Html, class_=f"s3sim-{name}").widget.children[0])
+
+    def soon(name: str, check: Any) -> str:
+        """The panels are prepared in a thread after each change: wait for them."""
+        deadline = time.monotonic() + 30
+        while not check(text(name)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return text(name)
+
+    assert text("year") == "Year 0 of 50"
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert year.widget.children == ["Year 1 of 50"]
-    summary = rc.find(v.Html, class_="s3sim-summary-help").widget
-    assert summary.children[0].startswith("Now: year 1")
+    assert text("year") == "Year 1 of 50"  # at once, in the click's own render
+    assert soon("summary-help", lambda t: t.startswith("Now: year 1"))
     region = rc.find(v.Select, label="My region").widget
-    title = rc.find(v.Html, class_="s3sim-map-title").widget
-    assert title.children[0].startswith(region.items[0])
-    region.v_model = region.items[3]  # the one region selector: the map follows at once
-    assert title.children[0].startswith(region.items[3]) and title.children[0].endswith("year 1")
+    assert text("map-title").startswith(region.items[0])
+    region.v_model = region.items[3]  # the one region selector: the map follows
+    title = soon("map-title", lambda t: t.startswith(region.items[3]))
+    assert title.startswith(region.items[3]) and title.endswith("year 1")
     rc.close()
 
 

@@ -29,7 +29,7 @@ import solara
 from s3sim.scenarios import SCENARIOS
 from s3sim.viz.cockpit.glossary import CONTROLS, METRICS, policy_label
 from s3sim.viz.cockpit.session import INSTRUMENTS, MY_DATA, CockpitSettings
-from s3sim.viz.cockpit.state import Session, readable_error, summary_rows
+from s3sim.viz.cockpit.state import Session, readable_error
 from s3sim.viz.vegaview import VegaView
 
 __all__ = ["PLAY_PAUSE_SECONDS", "SCENARIO_LABELS", "Page"]
@@ -269,22 +269,21 @@ def Cockpit(session: Session, cockpit: Any, region: int, on_region: Any) -> sola
     runs = list(cockpit.runs)
     shown = map_run if map_run in runs else runs[1]
     year = cockpit.year
-    # A step is shown in two renders: the first updates the year and the buttons at once,
-    # an effect then moves ``drawn`` to the new year and the second render rebuilds the
-    # panels (their specifications are rebuilt only when what they show changes).
-    drawn, set_drawn = solara.use_state((cockpit, year))
-    solara.use_effect(lambda: set_drawn((cockpit, year)), [cockpit, year])
-    live = solara.use_memo(lambda: session.live_table(region), [drawn, region])
-    bands = solara.use_memo(lambda: session.bands.summary(region),
-                            [band_tick, region, session.bands])
+    # The click handler only steps the runs and re-renders the year and the buttons; the
+    # panels' data are prepared in a thread afterwards and drawn when ready, so the year
+    # is on screen as soon as the models have stepped.
+    first = solara.use_memo(lambda: session.panels(region, shown), [])
+    panels, set_panels = solara.use_state(first)
 
-    def map_view() -> tuple[str, str, Opaque]:
-        title, subtitle, data = session.map_data(shown, region)
-        return title, subtitle, Opaque(data)
+    def prepare(cancel: threading.Event) -> None:
+        result = session.panels(region, shown)
+        if not cancel.is_set():
+            set_panels(result)
 
-    map_title, map_subtitle, map_data = solara.use_memo(map_view, [drawn, region, shown])
-    comparison_data = solara.use_memo(
-        lambda: Opaque(session.comparison_template.datasets(live, bands)), [live, bands])
+    solara.use_thread(prepare, dependencies=[cockpit, year, region, shown, band_tick],
+                      intrusive_cancel=False)
+    map_data = solara.use_memo(lambda: Opaque(panels.map_data), [panels])
+    comparison_data = solara.use_memo(lambda: Opaque(panels.comparison_data), [panels])
     map_template = solara.use_memo(lambda: Opaque(session.map_template().template),
                                    [session.map_template()])
     comparison_template = solara.use_memo(
@@ -301,7 +300,7 @@ def Cockpit(session: Session, cockpit: Any, region: int, on_region: Any) -> sola
                                       value=labels[region],
                                       on_value=lambda v: on_region(labels.index(v)),
                                       classes=["s3sim-region"])
-                _div(f"Year {cockpit.year} of {cockpit.horizon}", "year",
+                _div(f"Year {year} of {cockpit.horizon}", "year",
                      "font-size:1.4em;font-weight:600;margin:0 16px")
                 with Help(CONTROLS["step"]):
                     solara.Button("Step", on_click=step, disabled=cockpit.finished,
@@ -329,25 +328,23 @@ def Cockpit(session: Session, cockpit: Any, region: int, on_region: Any) -> sola
                         children=[solara.Button(policy_label(r), value=r, small=True)
                                   for r in runs],
                     )
-                _div(map_title, "map-title", "font-weight:600;margin-top:6px")
-                _div(map_subtitle, "map-subtitle", "font-size:0.85em;color:#444")
-                Chart(map_template, map_data, drawn[1], "map")
+                _div(panels.map_title, "map-title", "font-weight:600;margin-top:6px")
+                _div(panels.map_subtitle, "map-subtitle", "font-size:0.85em;color:#444")
+                Chart(map_template, map_data, panels.year, "map")
                 _div("Hover a product for its name, code, PCI, RCA, density and whether "
                      "it is prioritised or new this year.", "map-help",
                      "font-size:0.85em;color:#555")
             with solara.Card("Where my region stands", margin=0):
-                solara.HTML(tag="div", unsafe_innerHTML=_html_table(
-                    summary_rows(live, bands, drawn[1], cockpit.horizon, runs)))
-                _div(f"Now: year {drawn[1]}, live seed. Δ = policy run minus the "
+                solara.HTML(tag="div", unsafe_innerHTML=_html_table(panels.rows))
+                _div(f"Now: year {panels.year}, live seed. Δ = policy run minus the "
                      "baseline on the same seed (what the instrument changed); entries = "
                      "products the region gained RCA ≥ 1 in; budget in output units. "
                      f"Last column: mean [90 % CI] (number of seeds) of the Δ entries by "
                      f"year {cockpit.horizon}, over the seeds finished so far.",
                      "summary-help", "font-size:0.85em;color:#555;margin-top:6px")
         with solara.Card(margin=0):
-            _div(session.comparison_title(region), "comparison-title",
-                 "font-weight:600")
-            Chart(comparison_template, comparison_data, drawn[1], "comparison")
+            _div(panels.comparison_title, "comparison-title", "font-weight:600")
+            Chart(comparison_template, comparison_data, panels.year, "comparison")
             _div(METRICS["band"] + " " + METRICS["ECI"], "comparison-help",
                  "font-size:0.85em;color:#555")
     return main

@@ -188,6 +188,11 @@ class Cockpit:
         self.horizon = int(config.steps)
         self._lock = threading.Lock()
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while the runs step; hold it to read a consistent year of every run."""
+        return self._lock
+
     # ---- time ---------------------------------------------------------------------
     @property
     def baseline(self) -> S3Model:

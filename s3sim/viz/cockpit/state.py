@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -16,12 +17,28 @@ from s3sim.viz.cockpit.charts import ComparisonTemplate, MapTemplate
 from s3sim.viz.cockpit.glossary import policy_label
 from s3sim.viz.cockpit.session import BASELINE, MY_DATA, Cockpit, CockpitSettings
 
-__all__ = ["COMPARED_INDICATORS", "Session", "readable_error", "summary_rows"]
+__all__ = ["COMPARED_INDICATORS", "Panels", "Session", "readable_error", "summary_rows"]
 
 #: The comparison's panels.
 COMPARED_INDICATORS: list[str] = [
     "diversity", "additional_diversity", "additional_entries", "additional_mean_pci",
 ]
+
+
+@dataclass(frozen=True)
+class Panels:
+    """What the cockpit's panels show for one region and year (see :meth:`Session.panels`).
+
+    ``map_data`` and ``comparison_data`` are the charts' named datasets.
+    """
+
+    year: int
+    map_title: str
+    map_subtitle: str
+    map_data: dict[str, Any]
+    comparison_title: str
+    comparison_data: dict[str, Any]
+    rows: list[dict[str, str]]
 
 
 def readable_error(exc: BaseException, settings: CockpitSettings) -> str:
@@ -77,6 +94,7 @@ class Session:
         self.bands = BandJob(self.settings, self.pool)
         self._maps: dict[int, MapTemplate] = {}
         self._comparison = self._new_comparison()
+        self._band_cache: tuple[Any, pd.DataFrame | None] = (None, None)
 
     def _new_comparison(self) -> ComparisonTemplate:
         return ComparisonTemplate(list(self.cockpit.runs), COMPARED_INDICATORS,
@@ -128,6 +146,31 @@ class Session:
         return (f"{self.cockpit.region_label(region)}: instruments against the same-seed "
                 "baseline (line: live seed; dashed line and band: mean and 90 % CI over "
                 "seeds)")
+
+    def band_summary(self, region: int) -> pd.DataFrame | None:
+        """:meth:`BandJob.summary` for ``region``, recomputed only when a seed came in."""
+        key = (id(self.bands), len(self.bands.finished()), region)
+        if self._band_cache[0] != key:
+            self._band_cache = (key, self.bands.summary(region))
+        return self._band_cache[1]
+
+    def panels(self, region: int, run: str) -> Panels:
+        """Everything the panels show now, for ``region`` and the map of ``run``.
+
+        Reads the runs under their lock, so a step (Play) never interleaves.
+        """
+        with self.cockpit.lock:
+            cockpit = self.cockpit
+            year = cockpit.year
+            live = self.live_table(region)
+            map_title, map_subtitle, map_data = self.map_data(run, region)
+        bands = self.band_summary(region)
+        return Panels(
+            year=year, map_title=map_title, map_subtitle=map_subtitle, map_data=map_data,
+            comparison_title=self.comparison_title(region),
+            comparison_data=self._comparison.datasets(live, bands),
+            rows=summary_rows(live, bands, year, cockpit.horizon, list(cockpit.runs)),
+        )
 
     def live_table(self, region: int) -> pd.DataFrame:
         """:func:`indicator_table` of the live runs for ``region``."""
