@@ -25,6 +25,7 @@ import os
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -206,9 +207,18 @@ class BandJob:
     futures: dict[int, Future[pd.DataFrame]] = field(init=False)
 
     def __post_init__(self) -> None:
-        pool = self.pool if self.pool is not None else executor()
-        self.futures = {seed: pool.submit(simulate_seed, self.settings, seed)
-                        for seed in self.settings.seeds}
+        try:
+            self.futures = self._submit(self.pool if self.pool is not None else executor())
+        except BrokenProcessPool:  # the shared worker died (e.g. killed): start a new one
+            if self.pool is not None:
+                raise
+            global _EXECUTOR
+            _EXECUTOR = None
+            self.futures = self._submit(executor())
+
+    def _submit(self, pool: Executor) -> dict[int, Future[pd.DataFrame]]:
+        return {seed: pool.submit(simulate_seed, self.settings, seed)
+                for seed in self.settings.seeds}
 
     @property
     def total(self) -> int:
