@@ -1,9 +1,9 @@
 """Install what the s3sim dashboard needs to run offline.
 
-Solara (the web framework under Mesa's ``SolaraViz``) loads its front-end --
-the Vuetify application bundle, ``requirejs``, the draggable grid layout and
-Font Awesome -- from a CDN when a page is first opened, through a caching proxy
-served at ``/_solara/cdn/``.  That proxy answers from a local directory
+Solara (the web framework of the dashboard) loads its front-end -- the Vuetify
+application bundle, ``requirejs``, the draggable grid layout, Font Awesome and, for
+the charts, Vega / Vega-Lite / vega-embed -- from a CDN when a page is first opened,
+through a caching proxy served at ``/_solara/cdn/``.  That proxy answers from a local directory
 (``solara.server.settings.assets.proxy_cache_dir``, i.e.
 ``<venv>/share/solara/cdn/``) before it ever goes to the network.  This script
 fills that directory from the npm registry with ``npm pack``, once, so the
@@ -41,6 +41,11 @@ PINNED: dict[str, str] = {
     "@widgetti/vue-grid-layout": "2.3.13-alpha.2",
     "requirejs": "2.3.6",
     "font-awesome": "4.5.0",
+    # Vega-Lite charts (solara.FigureAltair; the dashboard's map and comparison charts):
+    # solara's vegalite.vue asks for these major versions, the latest release of each.
+    "vega": "5",
+    "vega-lite": "5",
+    "vega-embed": "6",
 }
 
 _VERSION = r"(\d+\.\d+\.\d+(?:-[\w.]+)?)"
@@ -102,6 +107,14 @@ def required_packages() -> dict[str, str]:
         except OSError:
             continue
         found = re.findall(re.escape(name) + "@" + _VERSION + "/", text)
+        if found:
+            packages[name] = found[0]
+    try:
+        vega_vue = (root / "widgets" / "vue" / "vegalite.vue").read_text(encoding="utf-8")
+    except OSError:
+        vega_vue = ""
+    for name in ("vega", "vega-lite", "vega-embed"):
+        found = re.findall(r"/" + re.escape(name) + r"@(\d+)/build/", vega_vue)
         if found:
             packages[name] = found[0]
     match = re.search(r"font-awesome@" + _VERSION + "/", settings.assets.fontawesome_path)
@@ -177,7 +190,7 @@ def install_package(name: str, version: str, root: Path) -> bool:
 
 
 def check_ipyvuetify() -> None:
-    """Warn when ipyvuetify 3 is installed (its main area stays empty in SolaraViz)."""
+    """Warn when ipyvuetify 3 is installed (the main area of a Solara page stays empty)."""
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # pragma: no cover
@@ -188,9 +201,9 @@ def check_ipyvuetify() -> None:
         _log("ipyvuetify is not installed: run pip install -e '.[dashboard]'")
         return
     if int(installed.split(".")[0]) >= 3:
-        _log(f"warning: ipyvuetify {installed} installed; SolaraViz needs ipyvuetify<3")
+        _log(f"warning: ipyvuetify {installed} installed; the dashboard needs ipyvuetify<3")
     else:
-        _log(f"ipyvuetify {installed} (<3, as SolaraViz needs)")
+        _log(f"ipyvuetify {installed} (<3, as the dashboard needs)")
 
 
 def ensure_chromium() -> str:

@@ -22,11 +22,15 @@ from pathlib import Path
 
 __all__ = ["REQUIRED_ASSETS", "build_command", "main", "missing_assets", "offline_env"]
 
-#: Front-end packages (``name@version``) Solara 1.64 loads through its CDN proxy.
+#: Front-end packages (``name@version``) Solara 1.64 loads through its CDN proxy; the
+#: last three draw the dashboard's charts (Vega-Lite, as solara's ``vegalite.vue`` asks).
 REQUIRED_ASSETS: tuple[str, ...] = (
     "@widgetti/solara-vuetify-app@10.1.1",
     "requirejs@2.3.6",
     "font-awesome@4.5.0",
+    "vega@5",
+    "vega-lite@5",
+    "vega-embed@6",
 )
 
 
@@ -112,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="s3sim-dashboard",
-        description="Serve the s3sim dashboard (Mesa SolaraViz) offline on this machine.",
+        description="Serve the s3sim dashboard (the advisor's cockpit) offline on this machine.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")

@@ -1,1 +1,1 @@
-"""Figures (matplotlib, no pyplot state) and the SolaraViz dashboard (:mod:`s3sim.viz.app`)."""
+"""Figures (matplotlib, no pyplot state) and the Solara dashboard (:mod:`s3sim.viz.app`)."""
