@@ -79,16 +79,21 @@ def test_report_defines_its_metrics_and_uses_readable_names(small_sweep):
     assert "Smart specialisation" in svg and "PCI units" in svg  # labels with units
     cost_svg = (small_sweep / "figures" / "cost_synthetic_small.svg").read_text()
     assert "log scale" in cost_svg
+    # full costs and benefits: net benefit, MVPF, established specialisations
+    assert "Full costs and benefits" in report and "MVPF" in report
+    assert "net benefit, full employment" in glossary
     # shares are clipped to [0, 1] in the tables
     for line in report.splitlines():
-        if line.startswith("| Generic subsidy") or line.startswith("| Smart"):
-            dw = line.split(" | ")[6]
+        cells = line.split(" | ")
+        if (line.startswith(("| Generic subsidy", "| Smart")) and len(cells) > 6
+                and cells[1].strip() in {"leading", "intermediate", "lagging", "all"}):
+            dw = cells[6]
             if "[" in dw and "-" not in dw.split("[")[1]:
                 lo, hi = (float(v) for v in dw.split("[")[1].split("]")[0].split(", "))
                 assert 0.0 <= lo <= hi <= 1.0
 
 
-def test_maps_show_every_seed_with_a_legend_and_product_names(small_sweep):
+def test_maps_show_every_seed_with_a_legend_and_product_names(tmp_path):
     from s3sim.report import figures as rf
     from s3sim.space.product_space import ProductSpace
 
@@ -97,7 +102,7 @@ def test_maps_show_every_seed_with_a_legend_and_product_names(small_sweep):
     share[[3, 7, 11]] = [1.0, 0.5, 0.25]
     panel = {"ps": ps, "highlight": list(ps.codes[:10]), "entry_share": share,
              "title": "lagging region X"}
-    path = rf.maps_figure([panel, panel], small_sweep / "map_test.png", "t", n_seeds=4)
+    path = rf.maps_figure([panel, panel], tmp_path / "map_test.png", "t", n_seeds=4)
     svg = path.with_suffix(".svg").read_text()
     assert "subsidised entry in 4 of 4 seeds" in svg and "other products" in svg
     assert f"{ps.names[3][:30]} ({ps.codes[3]}, 4/4)" in svg  # the most frequent is named

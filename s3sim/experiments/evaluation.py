@@ -31,6 +31,17 @@ related_share, complex_share
     share of the policy run's new specialisations that are related (density above
     the region's median among absent products) or complex (PCI above the median PCI
     of the product space).
+net_benefit, net_benefit_5pct, net_benefit_full_employment
+    discounted output gain minus additional private attempt costs minus public spending
+    at the marginal cost of public funds (:mod:`s3sim.experiments.welfare`), at 3 % and
+    5 %, and at 3 % with the inputs behind additional output valued at their
+    opportunity cost (``omega = 0.8``, full employment).
+mvpf_numerator, mvpf_denominator
+    the parts of the marginal value of public funds (Hendren & Sprung-Keyser 2020); a
+    group's MVPF is the ratio of their totals.
+established_gain
+    additional *established* new specialisations (RCA from below 0.5 to at least 1, held
+    3 years, with 0.1 % of the region's output).
 """
 
 from __future__ import annotations
@@ -47,7 +58,8 @@ EFFECT_COLUMNS: tuple[str, ...] = (
     "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
     "output_gain", "employment_gain", "budget_spent", "budget_unspent",
     "cost_per_additional_entry", "subsidised_entries", "deadweight", "related_share",
-    "complex_share",
+    "complex_share", "net_benefit", "net_benefit_5pct", "net_benefit_full_employment",
+    "established_gain", "mvpf_numerator", "mvpf_denominator",
 )
 _KEYS = ["seed", "region"]
 
@@ -110,7 +122,28 @@ def paired_effects(policy: SimulationResult, baseline: SimulationResult) -> pd.D
     out["related_share"] = totals_p["related_entries"] / totals_p["entries"].where(
         totals_p["entries"] > 0)
     out["complex_share"] = _complex_share(policy).reindex(out.index)
+    out = out.join(_welfare(p, b))
     return out.reset_index()
+
+
+def _welfare(policy: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Net benefit, MVPF parts and established specialisations (:mod:`welfare`)."""
+    from s3sim.experiments.phase import FULL_EMPLOYMENT_INPUT_COST
+    from s3sim.experiments.welfare import WelfareParameters, paired_welfare
+
+    slack = paired_welfare(policy, baseline).set_index(_KEYS)
+    full = paired_welfare(policy, baseline, WelfareParameters(
+        discount_rates=(0.03,), input_cost_share=FULL_EMPLOYMENT_INPUT_COST)).set_index(_KEYS)
+    out = pd.DataFrame({
+        "net_benefit": slack["net_benefit_3pct"],
+        "net_benefit_5pct": slack["net_benefit_5pct"],
+        "net_benefit_full_employment": full["net_benefit_3pct"],
+        "mvpf_numerator": slack["mvpf_numerator"],
+        "mvpf_denominator": slack["mvpf_denominator"],
+    })
+    if "established_gain" in slack:
+        out["established_gain"] = slack["established_gain"]
+    return out
 
 
 def _specialisations(entries: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pandas as pd
 from s3sim.report import figures
 from s3sim.report.labels import SHARE_METRICS, glossary_markdown, policy_label
 from s3sim.report.markdown import fmt, fmt_ci, table
-from s3sim.stats import summarize
+from s3sim.stats import ratio_interval, summarize
 
 __all__ = ["HEADLINE_METRICS", "add_labels", "cost_summary", "effect_summary",
            "region_effects", "write_report"]
@@ -30,6 +30,14 @@ log = logging.getLogger(__name__)
 HEADLINE_METRICS: tuple[str, ...] = (
     "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
     "output_gain", "budget_spent", "deadweight", "related_share", "complex_share",
+    "net_benefit", "net_benefit_5pct", "net_benefit_full_employment", "established_gain",
+)
+_WELFARE_METRICS: tuple[tuple[str, str], ...] = (
+    ("net_benefit", "net benefit (3 %)"),
+    ("net_benefit_5pct", "net benefit (5 %)"),
+    ("net_benefit_full_employment", "net benefit, full employment"),
+    ("established_gain", "add. established"),
+    ("budget_spent", "spent"),
 )
 
 
@@ -236,6 +244,33 @@ def _region_section(summary: pd.DataFrame, cost: pd.DataFrame, steps: int) -> li
     return md
 
 
+def _welfare_table(effects: pd.DataFrame, params: list[str], summary: pd.DataFrame,
+                   ctx: str) -> list[str]:
+    """Net benefit, established specialisations and MVPF of each arm (all regions)."""
+    if "net_benefit" not in set(summary["metric"]):
+        return []
+    eff = _stringify(effects, params)
+    eff = eff[eff["context"] == ctx]
+    rows = []
+    for arm, grp in summary[summary["region_type"] == "all"].groupby("arm", sort=True):
+        m = grp.set_index("metric")
+        row = {"policy": policy_label(arm)}
+        for metric, head in _WELFARE_METRICS:
+            row[head] = _ci_cell(m, metric)
+        parts = eff[eff["arm"] == arm].groupby("seed")[["mvpf_numerator",
+                                                         "mvpf_denominator"]].sum()
+        if parts.empty:
+            row["MVPF"] = "-"
+        else:
+            den = parts["mvpf_denominator"].sum()
+            row["MVPF"] = ("inf (pays for itself)" if den <= 0 < parts["mvpf_numerator"].sum()
+                           else fmt_ci(*ratio_interval(parts["mvpf_numerator"],
+                                                        parts["mvpf_denominator"]), star=False))
+        rows.append(row)
+    return ["Full costs and benefits, all regions (per region; output units; "
+            "*What the numbers mean*):", "", table(pd.DataFrame(rows)), ""]
+
+
 def _display(path: Path) -> str:
     """``path`` relative to the working directory when it is below it."""
     try:
@@ -340,6 +375,7 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
             tab["_order"] = tab["regions"].map(order)
             tab = tab.sort_values(["_order", "policy"]).drop(columns="_order")
             md += [f"### {ctx}", "", table(tab), ""]
+            md += _welfare_table(effects, params, s, ctx)
         if _from_data(effects, jobs):
             reg_summary, reg_cost = region_effects(effects, params)
             with atomic_write(sweep_dir / "effects_by_region.csv") as tmp:

@@ -110,6 +110,30 @@ METRICS: dict[str, Metric] = {
         "Total budget spent divided by total additional entries, summed over the regions of "
         "the group and over seeds (a ratio of totals, not a mean of ratios; "
         "s3sim.experiments.evaluation.cost_per_entry). Lower is better."),
+    "net_benefit": Metric(
+        "net benefit", "output units per region (present value)",
+        "Output gain minus additional private attempt costs minus public spending times 1.3 "
+        "(the marginal cost of public funds, 0.3), discounted at 3 % a year over the run, "
+        "against the baseline on the same seed (s3sim.experiments.welfare). Counts the "
+        "whole additional output as a gain: right when the inputs behind it would "
+        "otherwise be idle."),
+    "net_benefit_5pct": Metric(
+        "net benefit (5 %)", "output units per region (present value)",
+        "The net benefit discounted at 5 % a year."),
+    "net_benefit_full_employment": Metric(
+        "net benefit, full employment", "output units per region (present value)",
+        "The net benefit when the inputs behind additional output would have produced "
+        "elsewhere: only 20 % of additional output (the owners' margin) counts as a gain."),
+    "established_gain": Metric(
+        "additional established specialisations", "specialisations per region",
+        "New specialisations whose RCA rose from below 0.5 to at least 1, held it 3 years "
+        "and reached 0.1 % of the region's output, policy minus baseline."),
+    "mvpf": Metric(
+        "MVPF", "ratio",
+        "Marginal value of public funds (Hendren & Sprung-Keyser 2020): the discounted "
+        "output gain net of private costs per unit of net public cost (spending minus 30 % "
+        "of additional output returning as taxes); ratio of totals over seeds and regions "
+        "with a seed-bootstrap interval; 'inf' when the policy pays for itself."),
     "diversity": Metric("diversity", "products with RCA >= 1",
                         "Number of products in which the region has RCA >= 1."),
     "mean_pci": Metric("mean PCI of specialisations", "PCI units",
@@ -160,7 +184,8 @@ def glossary_markdown(n_seeds: int | None = None) -> list[str]:
           "| quantity | unit | definition |", "|---|---|---|"]
     for key in ("additional_entries", "additional_diversity", "additional_mean_pci",
                 "output_gain", "budget_spent", "deadweight", "cost_per_entry",
-                "related_share", "complex_share"):
+                "related_share", "complex_share", "net_benefit", "net_benefit_5pct",
+                "net_benefit_full_employment", "established_gain", "mvpf"):
         m = METRICS[key]
         md.append(f"| {m.label} | {m.unit} | {m.definition} |")
     md.append("")
