@@ -35,7 +35,8 @@ def test_the_sweep_covers_every_cell_of_the_study(name):
     stop = int(re.search(r"phase\.cell: range\(0,(\d+)\)", text).group(1))
     assert stop == len(cells)
     assert {c.name for c in cells if c.grid == "limit_cases"} == {
-        "full_coverage", "uniform_no_information", "oracle_domain"}
+        "full_coverage", "uniform_no_information", "oracle_domain",
+        "oracle_domain_with_inputs"}
 
 
 def test_cells_apply_their_overrides_and_bad_indices_fail_in_one_line():

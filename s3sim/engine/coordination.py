@@ -94,27 +94,37 @@ class PublicInputs:
     unit_cost: float
     depreciation: float
     rivalry: float
+    fund: np.ndarray | None = None
 
     @classmethod
     def empty(cls, n_regions: int, n_clusters: int, unit_cost: float, depreciation: float,
               rivalry: float) -> PublicInputs:
         """No public inputs yet."""
         return cls(np.zeros((n_regions, n_clusters)), np.zeros(n_regions), unit_cost,
-                   depreciation, rivalry)
+                   depreciation, rivalry, np.zeros(n_regions))
 
     def invest(self, money: np.ndarray, domain_weights: np.ndarray | None) -> np.ndarray:
-        """Depreciate, then buy whole units with ``money`` per region; return what was spent.
+        """Depreciate, commit ``money`` to each region's input fund, buy whole units from it.
 
-        ``domain_weights`` (R x K) splits a region's units across clusters in proportion
-        (largest remainder); ``None`` or an all-zero row buys the horizontal input.
+        Units are indivisible (``unit_cost`` each): money committed in a year is kept in
+        the region's fund until it covers a unit, as an agency saves up for a technical
+        centre. Returns the money committed this year (what the budget pays). A unit
+        bought with ``domain_weights`` (R x K) goes to the cluster with the largest
+        remaining claim (largest remainder across the region's units); ``None`` or an
+        all-zero row buys the horizontal input.
         """
         self.domain *= 1.0 - self.depreciation
         self.horizontal *= 1.0 - self.depreciation
-        units = np.floor(np.maximum(money, 0.0) / self.unit_cost + 1e-9).astype(np.int64)
-        spent = units * self.unit_cost
+        committed = np.maximum(np.asarray(money, dtype=float), 0.0)
+        if self.fund is None:
+            self.fund = np.zeros(committed.size)
+        self.fund = self.fund + committed
+        units = np.floor(self.fund / self.unit_cost + 1e-9).astype(np.int64)
+        self.fund = self.fund - units * self.unit_cost
+        spent = committed
         if domain_weights is None:
             self.horizontal += units
-            return spent.astype(float)
+            return spent
         weights = np.asarray(domain_weights, dtype=float)
         totals = weights.sum(axis=1)
         for r in np.flatnonzero(units > 0):
@@ -127,7 +137,7 @@ class PublicInputs:
             if rest:
                 counts[np.argsort(-(quota - counts), kind="stable")[:rest]] += 1
             self.domain[r] += counts
-        return spent.astype(float)
+        return spent
 
     def serving(self, cluster: np.ndarray) -> np.ndarray:
         """``P_rq = G_{r,k(q)} + H_r / K**eta`` for every region and product (R x P)."""
