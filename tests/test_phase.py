@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
@@ -74,3 +75,34 @@ def test_phase_tables_pair_the_instruments_and_apply_the_minimum_effect(tmp_path
     names = {p.name for p in written}
     assert {"phase.csv", "limit_cases.csv", "phase_g.png", "phase_g.svg"} <= names
     assert np.isfinite(grid[grid.metric == "net_benefit"]["mean"]).all()
+
+
+def test_a_phase_sweep_writes_its_tables_and_diagrams_and_can_be_reported_again(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("HYDRA_FULL_ERROR", None)
+
+    def s3sim(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "s3sim.cli.run", *args], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=600)
+
+    small = ["product_space=synthetic", "scenario.n_regions=8", "scenario.n_firms=1500",
+             "scenario.n_research_bodies=40", "scenario.portfolio_leading=60",
+             "scenario.portfolio_intermediate=30", "scenario.portfolio_lagging=10",
+             "scenario.steps=4", "replications=2", "progress=false",
+             "hydra/launcher=basic", "hydra.sweep.dir=phase"]
+    res = s3sim("-m", "experiment=when_s3_wins_quick", "phase.cell=0,14", *small)
+    assert res.returncode == 0, res.stderr[-2000:]
+    root = tmp_path / "phase"
+    grid = pd.read_csv(root / "phase.csv")
+    assert set(grid["cell"]) == {"imitation_speed=0.0,discovery_cost=0.0"}
+    limits = pd.read_csv(root / "limit_cases.csv")
+    full = limits[limits.case == "full_coverage"]
+    assert (full["mean"].abs() < 1e-9).all()  # S3 covering everything is the generic subsidy
+    assert (root / "figures" / "phase_imitation.png").exists()
+    again = s3sim("report", str(root))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (root / "figures" / "phase_imitation.svg").exists()

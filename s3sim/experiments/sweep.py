@@ -555,7 +555,6 @@ def build_sweep_report(sweep_dir: str | Path, only_last_sweep: bool = True,
         summary.tables["sweep"] = _write_table(tidy, root / "sweep.parquet")
         kind = next((j.params.get("report.kind") for j in jobs if j.params.get("report.kind")),
                     "policies")
-        summary.tables.update(_phase_tables(root, jobs))
         effects, problems = compute_effects(jobs, params)
         if not effects.empty:
             summary.tables["effects"] = _write_table(effects, root / "effects.parquet")
@@ -564,6 +563,8 @@ def build_sweep_report(sweep_dir: str | Path, only_last_sweep: bool = True,
 
             summary.report = write_report(root, kind=kind, tidy=tidy, effects=effects,
                                           jobs=jobs, params=params, problems=problems)
+        # after the report, which clears figures/ before drawing its own
+        summary.tables.update(_phase_tables(root, jobs))
     finally:
         _record_outputs(root)
     return summary
