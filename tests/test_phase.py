@@ -77,6 +77,7 @@ def test_phase_tables_pair_the_instruments_and_apply_the_minimum_effect(tmp_path
     assert np.isfinite(grid[grid.metric == "net_benefit"]["mean"]).all()
 
 
+@pytest.mark.slow  # a six-job Hydra sweep with its report: ~30 s on a quiet machine
 def test_a_phase_sweep_writes_its_tables_and_diagrams_and_can_be_reported_again(tmp_path):
     import os
     import subprocess
