@@ -3,8 +3,9 @@
 Two Optuna studies share one storage (by default ``<out_dir>/study.db``, SQLite):
 
 ``<name>-explore``
-    a scrambled Sobol design over the parameter bounds (``scipy.stats.qmc``), enqueued
-    once; every point is evaluated on the common seeds. It is the first wave of history
+    a scrambled Sobol design over the parameter bounds (``scipy.stats.qmc``, fixed by
+    ``sampler_seed``); every point is evaluated on the common seeds and recorded as a
+    complete trial with its ``design_index``. It is the first wave of history
     matching: the *plausible set* is the design points whose implausibility is <= 3 on
     every fitted moment (:mod:`s3sim.calibration.targets`), and its pairwise scatter
     shows which parameters trade off against each other (identification).
@@ -13,11 +14,11 @@ Two Optuna studies share one storage (by default ``<out_dir>/study.db``, SQLite)
     loss; its first trial is the base configuration. The best trial of either study is
     the calibrated point.
 
-Trials run in parallel worker processes (joblib, ``n_jobs``); each worker loads the
-study from the storage, asks for a trial, runs the seeds and tells the loss, so an
-interrupted calibration resumes where it stopped: finished trials stay in the
-storage, a trial that was running when the process died is marked failed (and, for
-the design, enqueued again). A database URL (``postgresql://...``) lets workers on
+Trials run in parallel worker processes (joblib, ``n_jobs``). A design point is
+written to the storage only once evaluated; an optimiser worker loads the study, asks
+for a trial, runs the seeds and tells the loss. So an interrupted calibration resumes
+where it stopped: finished trials stay in the storage, missing design points are run,
+and an optimiser trial that was running when the process died is marked failed. A database URL (``postgresql://...``) lets workers on
 several machines share a study; ``journal:<file>`` uses Optuna's JournalStorage (a
 log file shared by processes, e.g. on NFS).
 
@@ -188,7 +189,7 @@ def run_calibration(problem: CalibrationProblem, out_dir: str | Path, *, n_trial
                     progress: bool = True, recover: bool = True,
                     pairs: list[list[str]] | None = None,
                     on_weights: Callable[[pd.Series], None] | None = None,
-                    ) -> CalibrationOutcome:
+                    product_space_option: str | None = None) -> CalibrationOutcome:
     """Run (or resume) a calibration and write its outputs into ``out_dir``.
 
     Parameters
@@ -211,7 +212,9 @@ def run_calibration(problem: CalibrationProblem, out_dir: str | Path, *, n_trial
         Mark trials left running by a dead process as failed. Turn off when other
         machines are working on the same database at the same time.
     pairs : list of [str, str], optional
-        Parameter pairs drawn large in the identification figure.
+        Parameter pairs drawn first in the identification figure.
+    product_space_option : str, optional
+        The ``product_space`` config option, written into ``calibrated.yaml``.
 
     Returns
     -------
@@ -286,7 +289,7 @@ def run_calibration(problem: CalibrationProblem, out_dir: str | Path, *, n_trial
     return report.write_outputs(problem, out, explore=optuna.load_study(
         study_name=f"{name}-explore", storage=store), optimise=optuna.load_study(
         study_name=f"{name}-optimise", storage=store), pairs=pairs or [],
-        cutoff=IMPLAUSIBILITY_CUTOFF)
+        cutoff=IMPLAUSIBILITY_CUTOFF, product_space_option=product_space_option)
 
 
 def trials_table(study: Any, label: str, names: list[str]) -> pd.DataFrame:

@@ -74,16 +74,23 @@ def moments_table(problem: CalibrationProblem, row: pd.Series, n_seeds: int) -> 
     return pd.DataFrame(out)
 
 
-def scenario_yaml(model: ModelConfig, values: dict[str, float], header: list[str]) -> str:
-    """A Hydra scenario file: the base scenario's non-default fields plus the point."""
+def scenario_yaml(model: ModelConfig, values: dict[str, float], header: list[str],
+                  product_space_option: str | None = None) -> str:
+    """A Hydra scenario file: the base scenario's non-default fields plus the point.
+
+    ``product_space_option`` is the ``product_space`` config group option the study used
+    (e.g. ``synthetic_small``); by default the model's product space name.
+    """
     calibrated = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("scenario.")}
     default = ModelConfig()
     lines = [f"# {h}" for h in header]
     defaults = ["defaults:", "  - /schema/scenario@_here_"]
-    ps_fields = ("product_space", "synthetic_products", "initial_data", "initial_year")
-    if model.product_space != default.product_space:
-        defaults.append(f"  - override /product_space@_global_.product_space: "
-                        f"{model.product_space}")
+    # the horizon is a property of the experiment, not of the economy
+    ps_fields = ("product_space", "synthetic_products", "initial_data", "initial_year",
+                 "steps")
+    option = product_space_option or model.product_space
+    if option != default.product_space:
+        defaults.append(f"  - override /product_space@_global_.product_space: {option}")
     lines += [*defaults, "  - _self_", "name: calibrated"]
     for f in dataclasses.fields(ModelConfig):
         if f.name in ps_fields:
@@ -154,7 +161,8 @@ def _identification_figure(trials: pd.DataFrame, names: list[str], pairs: list[l
 
 
 def write_outputs(problem: CalibrationProblem, out: Path, *, explore: Any, optimise: Any,
-                  pairs: list[list[str]], cutoff: float) -> Any:
+                  pairs: list[list[str]], cutoff: float,
+                  product_space_option: str | None = None) -> Any:
     """Gather both studies and write every output file; returns a CalibrationOutcome."""
     from s3sim.calibration.calibrate import CalibrationOutcome, trials_table
 
@@ -183,9 +191,11 @@ def write_outputs(problem: CalibrationProblem, out: Path, *, explore: Any, optim
         f"{len(problem.seeds)} common seeds per trial; SMM loss {float(best_row['loss']):.4g}.",
         f"Moments within tolerance: {int(moments['within_tolerance'].sum())} of "
         f"{len(moments)} (see moments.csv next to the study).",
+        f"Moments measured on {problem.model.steps}-year runs (burn-in {problem.burn_in}, "
+        f"{problem.window}-year windows); steps is left to the experiment.",
     ]
     with atomic_write(out / "calibrated.yaml") as tmp:
-        tmp.write_text(scenario_yaml(problem.model, best, header))
+        tmp.write_text(scenario_yaml(problem.model, best, header, product_space_option))
     files["scenario"] = out / "calibrated.yaml"
     figs = out / "figures"
     files["convergence"] = _convergence_figure(trials, figs / "convergence")[0]

@@ -102,6 +102,11 @@ def _task(cfg: Any) -> Any:
                 raise
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             sys.exit(2)
+    if cfg.get("study") is not None:  # experiment=calibration / sensitivity
+        from s3sim.calibration.hydra_study import run_study
+
+        _STATE["study"] = record = run_study(cfg)
+        return record
     if multirun:
         return run_experiment(cfg, raise_errors=False)
     user_errors = ("ConfigError", "DataError", "OutputError")
@@ -202,6 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if not full_error:
             os.environ.pop("HYDRA_FULL_ERROR", None)
+    if (study := _STATE.get("study")) is not None:
+        print(f"{PROG}: {study['message']}")
+        return
     sweep = LAST_SUMMARY[0] if LAST_SUMMARY else None
     if sweep is not None:
         print(sweep.message())

@@ -205,6 +205,9 @@ class S3SimSchema:
     report: ReportSchema = field(default_factory=ReportSchema)
     phase: Any = None
     """A phase study's grids, limit cases and current ``cell`` (:mod:`s3sim.experiments.phase`)."""
+    study: Any = None
+    """A calibration or sensitivity study (``study.kind``); run by
+    :func:`s3sim.calibration.hydra_study.run_study` instead of one simulation job."""
 
 
 #: Characters of the readable part of a job folder name (the hash follows).
