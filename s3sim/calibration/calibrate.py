@@ -1,4 +1,4 @@
-"""Calibration by simulated method of moments, with history matching for uncertainty.
+r"""Calibration by simulated method of moments, with history matching for uncertainty.
 
 Two Optuna studies share one storage (by default ``<out_dir>/study.db``, SQLite):
 
@@ -18,11 +18,12 @@ Trials run in parallel worker processes (joblib, ``n_jobs``). A design point is
 written to the storage only once evaluated; an optimiser worker loads the study, asks
 for a trial, runs the seeds and tells the loss. So an interrupted calibration resumes
 where it stopped: finished trials stay in the storage, missing design points are run,
-and an optimiser trial that was running when the process died is marked failed. A database URL (``postgresql://...``) lets workers on
-several machines share a study; ``journal:<file>`` uses Optuna's JournalStorage (a
-log file shared by processes, e.g. on NFS).
+and an optimiser trial that was running when the process died is marked failed.
+A database URL (``postgresql://...``) lets workers on several machines share a
+study; ``journal:<file>`` uses Optuna's JournalStorage (a log file shared by
+processes, e.g. on NFS).
 
-The weighting matrix :math:`W = \\mathrm{diag}(1/\\hat\\sigma_k^2)` is estimated once, at
+The weighting matrix :math:`W = \mathrm{diag}(1/\hat\sigma_k^2)` is estimated once, at
 the base configuration on the common seeds, and stored with the study.
 """
 

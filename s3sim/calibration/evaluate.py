@@ -47,7 +47,7 @@ class Evaluation:
 
     @property
     def max_implausibility(self) -> float:
-        """:math:`\\max_k I_k`."""
+        r""":math:`\max_k I_k`."""
         return float(self.implausibility.max())
 
     def attrs(self) -> dict[str, Any]:

@@ -5,7 +5,8 @@ A parameter is addressed as ``scenario.<ModelConfig field>`` or
 sensitivity study). Any field that exists now or later (issue 10's mechanisms) can be
 listed in a config file without touching this code::
 
-    parameters:
+Parameters
+----------
       scenario.attempt_rate: {low: 0.03, high: 0.3}
       scenario.success_base: {low: -4.0, high: -1.0}
       policy.signal_noise: {low: 0.0, high: 1.5}
@@ -142,7 +143,7 @@ class ParameterSpace:
                    policy: PolicyConfig) -> None:
         base = model if p.group == "scenario" else policy
         current = getattr(base, p.field)
-        v = int(round(value)) if isinstance(current, int) and not isinstance(current, bool) \
+        v = round(value) if isinstance(current, int) and not isinstance(current, bool) \
             else float(value)
         base.replace(**{p.field: v})
 
@@ -160,7 +161,7 @@ class ParameterSpace:
             current = getattr(base, p.field)
             v = values[p.name]
             if isinstance(current, int) and not isinstance(current, bool):
-                v = int(round(v))
+                v = round(v)
             changes[p.group][p.field] = v
         new_model = model.replace(**changes["scenario"]) if changes["scenario"] else model
         new_policy = policy

@@ -87,7 +87,7 @@ def scenario_yaml(model: ModelConfig, values: dict[str, float], header: list[str
     defaults = ["defaults:", "  - /schema/scenario@_here_"]
     # the horizon is a property of the experiment, not of the economy
     ps_fields = ("product_space", "synthetic_products", "initial_data", "initial_year",
-                 "steps")
+                 "steps", "agent_objects")
     option = product_space_option or model.product_space
     if option != default.product_space:
         defaults.append(f"  - override /product_space@_global_.product_space: {option}")

@@ -22,8 +22,9 @@ Steps (Saltelli et al. 2008, *Global Sensitivity Analysis: The Primer*):
    ``max_sobol``); the others stay at their base values.
 3. Sobol first-order and total indices with Saltelli's sampling
    (:func:`SALib.sample.sobol.sample`, ``N (k + 2)`` sets, no second order) and
-   :func:`SALib.analyze.sobol.analyze` with a fixed bootstrap seed, so anyone can
-   recompute ``sobol.csv`` from ``samples.csv`` and ``outputs.csv``.
+   :func:`SALib.analyze.sobol.analyze` with a fixed, non-zero bootstrap seed (stored in
+   ``problem.json``; SALib ignores a seed of 0), so anyone can recompute ``sobol.csv``
+   from ``samples.csv`` and ``outputs.csv``.
 4. The share of parameter sets in which smart specialisation wins
    (:math:`\Delta_o > 0`), over the plausible set of a calibration when one is given,
    and over uniform Sobol samples of the bounds, of the bounds widened by 50 % and of
@@ -83,7 +84,7 @@ class PolicyQuestion:
                                   if o in available and o not in self.outcomes]]
 
     def evaluate(self, space: ParameterSpace, values: Sequence[float]) -> dict[str, float]:
-        """:math:`\\Delta_o` for every outcome at one parameter set (seed and region mean)."""
+        r""":math:`\Delta_o` for every outcome at one parameter set (seed and region mean)."""
         from s3sim.experiments.evaluation import paired_effects
         from s3sim.experiments.simulation import run_simulation
 
@@ -132,7 +133,13 @@ def evaluate_sets(question: PolicyQuestion, space: ParameterSpace, samples: np.n
 
 def sobol_table(problem: dict[str, Any], outputs: pd.DataFrame, *, seed: int,
                 num_resamples: int = 100) -> pd.DataFrame:
-    """``outcome, parameter, S1, S1_conf, ST, ST_conf`` from SALib's Sobol analysis."""
+    """``outcome, parameter, S1, S1_conf, ST, ST_conf`` from SALib's Sobol analysis.
+
+    ``seed`` must be non-zero: SALib 1.6 ignores a zero seed and then bootstraps from
+    NumPy's global random state, so the confidence intervals would not be reproducible.
+    """
+    if not seed:
+        raise ValueError("sobol_table needs a non-zero bootstrap seed (SALib ignores 0)")
     from SALib.analyze import sobol
 
     rows = []
@@ -203,24 +210,33 @@ def _uniform(space: ParameterSpace, n: int, seed: int) -> np.ndarray:
 
 
 def _clip_valid(space: ParameterSpace, question: PolicyQuestion) -> ParameterSpace:
-    """Bounds moved inside the values the configs accept (e.g. probabilities in [0, 1])."""
+    """Bounds moved inside the values the configs accept (e.g. probabilities in [0, 1]).
+
+    A bound the configs reject is replaced by the nearest accepted value found by
+    bisection towards the bounds' centre (assumed valid).
+    """
     import dataclasses
+
+    def ok(p: Any, v: float) -> bool:
+        try:
+            ParameterSpace((p,)).apply([v], question.model, question.treatment)
+        except ConfigError:
+            return False
+        return True
 
     out = []
     for p in space.parameters:
-        lo, hi = p.low, p.high
-        for bound in ("low", "high"):
-            v = lo if bound == "low" else hi
-            other = hi if bound == "low" else lo
-            for _ in range(40):
-                try:
-                    space.__class__((dataclasses.replace(p, low=v, high=v + 1e-9),)).apply(
-                        [v], question.model, question.treatment)
-                    break
-                except ConfigError:
-                    v = (v + other) / 2
-            lo, hi = (v, hi) if bound == "low" else (lo, v)
-        out.append(dataclasses.replace(p, low=lo, high=hi))
+        centre = (p.low + p.high) / 2
+        new = []
+        for v in (p.low, p.high):
+            if not ok(p, v):
+                bad, good = v, centre
+                for _ in range(50):
+                    mid = (bad + good) / 2
+                    bad, good = (bad, mid) if ok(p, mid) else (mid, good)
+                v = good
+            new.append(v)
+        out.append(dataclasses.replace(p, low=new[0], high=new[1]))
     return ParameterSpace(tuple(out))
 
 
@@ -244,6 +260,9 @@ def run_sensitivity(question: PolicyQuestion, space: ParameterSpace, out_dir: st
     from SALib.sample import sobol as sobol_sample
 
     start = time.perf_counter()
+    # SALib's analyze() ignores a seed of 0 (``if seed:``) and then draws its bootstrap
+    # from NumPy's global state: always pass a non-zero bootstrap seed
+    boot = seed + 1
     out = Path(out_dir).absolute()
     out.mkdir(parents=True, exist_ok=True)
     space.validate(question.model, question.treatment)
@@ -268,7 +287,7 @@ def run_sensitivity(question: PolicyQuestion, space: ParameterSpace, out_dir: st
     mrows = []
     for outcome in ym.columns:
         res = morris_analyze.analyze(mp, xm, ym[outcome].to_numpy(float),
-                                     num_levels=morris_levels, seed=seed,
+                                     num_levels=morris_levels, seed=boot,
                                      num_resamples=num_resamples)
         for i, name in enumerate(mp["names"]):
             mrows.append({"outcome": outcome, "parameter": name, "mu": res["mu"][i],
@@ -298,12 +317,12 @@ def run_sensitivity(question: PolicyQuestion, space: ParameterSpace, out_dir: st
     n_sets += len(xs)
     with atomic_write(out / "problem.json") as tmp:
         tmp.write_text(json.dumps({**sp, "fixed": fixed, "calc_second_order": False,
-                                   "seed": seed, "num_resamples": num_resamples,
-                                   "N": sobol_n}, indent=2))
+                                   "seed": boot, "sample_seed": seed,
+                                   "num_resamples": num_resamples, "N": sobol_n}, indent=2))
     files["problem"] = out / "problem.json"
     files["samples"] = _write_csv(pd.DataFrame(xs, columns=sp["names"]), out / "samples.csv")
     files["outputs"] = _write_csv(ys, out / "outputs.csv")
-    sob = sobol_table(sp, ys, seed=seed, num_resamples=num_resamples)
+    sob = sobol_table(sp, ys, seed=boot, num_resamples=num_resamples)
     files["sobol"] = _write_csv(sob, out / "sobol.csv")
 
     # ---- 4. where does smart specialisation win?

@@ -77,7 +77,7 @@ class Targets:
         return err
 
     def loss(self, means: pd.Series, weights: pd.Series) -> float:
-        """SMM loss :math:`\\sum_k w_k e_k^2` (inf when a moment is undefined)."""
+        r"""SMM loss :math:`\sum_k w_k e_k^2` (inf when a moment is undefined)."""
         e = self.errors(means)
         w = weights.reindex(e.index).astype(float)
         val = float((w * e**2).sum(min_count=len(e)))
