@@ -15,7 +15,10 @@ Files written into the study folder:
     ``scenario=calibrated``);
 ``summary.json``
     counts, best loss, weights, seeds;
-``figures/convergence.{png,svg}`` and ``figures/identification.{png,svg}``.
+``figures/convergence.{png,svg}``, ``figures/identification.{png,svg}`` (the design,
+    pairwise, coloured by implausibility) and ``figures/tradeoffs.{png,svg}`` with
+    ``tradeoffs.csv`` (chosen pairs: every trial coloured by loss; Spearman correlation
+    of the two parameters among the best quarter of trials, a ridge measure).
 """
 
 from __future__ import annotations
@@ -160,6 +163,38 @@ def _identification_figure(trials: pd.DataFrame, names: list[str], pairs: list[l
     return _save(fig, path)
 
 
+def _tradeoff_figure(trials: pd.DataFrame, pairs: list[list[str]], best: dict[str, float],
+                     path: Path) -> tuple[list[Path], pd.DataFrame]:
+    """Every trial on the chosen pairs, coloured by log10 loss; ridge correlations.
+
+    A ridge of low loss along a line means the moments identify a combination of the
+    two parameters, not each one: the Spearman correlation of the two parameters among
+    the best quarter of the trials measures it (near 0: no trade-off).
+    """
+    from scipy.stats import spearmanr
+
+    ok = trials[trials["loss"] < PENALTY]
+    good = ok[ok["loss"] <= ok["loss"].quantile(0.25)]
+    rows = []
+    fig = Figure(figsize=(4.6 * max(len(pairs), 1), 4.0))
+    axes = np.atleast_1d(fig.subplots(1, max(len(pairs), 1)))
+    for ax, (a, b) in zip(axes, pairs, strict=False):
+        sc = ax.scatter(ok[a], ok[b], c=np.log10(ok["loss"]), cmap="viridis", s=16)
+        ax.plot(best[a], best[b], "r*", ms=12, label="calibrated point")
+        rho = float(spearmanr(good[a], good[b]).statistic) if len(good) > 2 else np.nan
+        rows.append({"parameter_a": a, "parameter_b": b, "spearman_best_quarter": rho,
+                     "n_best_quarter": len(good)})
+        ax.set_xlabel(a)
+        ax.set_ylabel(b)
+        ax.set_title(f"best quarter of trials: Spearman {rho:+.2f}", fontsize=9)
+        ax.grid(alpha=0.3)
+        fig.colorbar(sc, ax=ax, label="log10 SMM loss")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Pairwise trade-offs: all trials (design + optimiser)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path), pd.DataFrame(rows)
+
+
 def write_outputs(problem: CalibrationProblem, out: Path, *, explore: Any, optimise: Any,
                   pairs: list[list[str]], cutoff: float,
                   product_space_option: str | None = None) -> Any:
@@ -201,6 +236,12 @@ def write_outputs(problem: CalibrationProblem, out: Path, *, explore: Any, optim
     files["convergence"] = _convergence_figure(trials, figs / "convergence")[0]
     files["identification"] = _identification_figure(trials, names, pairs, best,
                                                      figs / "identification", cutoff)[0]
+    chosen = [p for p in pairs if p[0] in names and p[1] in names] or \
+        [[names[0], names[1]]] if len(names) > 1 else []
+    if chosen:
+        paths, ridges = _tradeoff_figure(trials, chosen, best, figs / "tradeoffs")
+        files["tradeoffs"] = paths[0]
+        files["tradeoffs_csv"] = _write_csv(ridges, out / "tradeoffs.csv")
     summary = {
         "n_trials": len(trials), "n_design": int((trials["study"] == "explore").sum()),
         "n_optimiser": int((trials["study"] == "optimise").sum()),
