@@ -255,6 +255,7 @@ def test_committed_calibrated_scenario_composes():
             assert getattr(model, key) == pytest.approx(value)
 
 
+@pytest.mark.slow
 def test_experiment_calibration_quick_through_hydra(tmp_path):
     from hydra import compose, initialize_config_dir
 
