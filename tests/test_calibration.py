@@ -271,3 +271,13 @@ def test_experiment_calibration_quick_through_hydra(tmp_path):
     rec = run_study(cfg, out_dir=tmp_path)
     assert rec["status"] == "done" and "calibration: 4 trials" in rec["message"]
     assert (tmp_path / "moments.csv").exists()
+
+
+def test_cmaes_sampler_with_journal_storage(tmp_path):
+    res = run_calibration(_problem(), tmp_path, n_trials=3, n_design=1, sampler="cmaes",
+                          n_jobs=1, progress=False, storage=f"journal:{tmp_path / 'j.log'}",
+                          name="c")
+    assert (tmp_path / "j.log").exists() and not (tmp_path / "study.db").exists()
+    assert (res.trials["study"] == "optimise").sum() == 3
+    with pytest.raises(ConfigError, match="sampler must be one of tpe, cmaes"):
+        run_calibration(_problem(), tmp_path / "x", sampler="nelder-mead", progress=False)
