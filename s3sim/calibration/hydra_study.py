@@ -6,9 +6,11 @@ study's options; the Hydra app (:mod:`s3sim.cli.run`) hands such a config to
 space, seeds (``seed``/``replications``/``seeds``) and, for calibration, the policy come
 from the usual groups, so ``scenario=cohesion`` or ``replications=4`` work as anywhere.
 
-The study folder is ``hydra.sweep.dir`` (``results/<name>``): rerunning the same
-command resumes a calibration (finished trials are kept) and overwrites the tables of
-a sensitivity study.
+The study folder is ``<hydra.sweep.dir>/study`` (``results/<name>/study``): a sub-folder,
+so that the sweep folder's integrity check (:func:`s3sim.experiments.sweep.check_sweep_folder`,
+which owns the top-level files and ``figures/``) leaves it alone. Rerunning the same
+command resumes a calibration (finished trials are kept) and overwrites the tables of a
+sensitivity study.
 """
 
 from __future__ import annotations
@@ -25,14 +27,18 @@ __all__ = ["run_study", "study_dir"]
 log = logging.getLogger(__name__)
 
 
+STUDY_SUBDIR = "study"
+
+
 def study_dir(cfg: Any) -> Path:
-    """The study folder: Hydra's sweep directory (or ``results/<name>`` outside Hydra)."""
+    """The study folder: ``<sweep dir>/study`` (``results/<name>/study`` outside Hydra)."""
     try:
         from hydra.core.hydra_config import HydraConfig
 
-        return Path(HydraConfig.get().sweep.dir).absolute()
+        root = Path(HydraConfig.get().sweep.dir)
     except (ImportError, ValueError):
-        return Path("results", str(cfg.get("name", "study"))).absolute()
+        root = Path("results", str(cfg.get("name", "study")))
+    return (root / STUDY_SUBDIR).absolute()
 
 
 def _plain(node: Any) -> Any:
