@@ -309,6 +309,17 @@ def param_value(job: Job, key: str) -> Any:
         return value
 
 
+def policy_arm(job: Job) -> str:
+    """The policy arm of a job: its policy preset when one was chosen by name.
+
+    Presets of the same instrument (``smart_specialisation`` and
+    ``smart_specialisation_designed``) are different arms of a comparison.
+    """
+    preset = job.overrides.get("policy")
+    name = job.params.get("policy.name")
+    return str(preset) if preset and "=" not in str(preset) else str(name)
+
+
 def gather(jobs: list[Job], params: list[str]) -> pd.DataFrame:
     """One tidy table of every done job's ``regions`` rows plus the swept parameters.
 
@@ -333,6 +344,8 @@ def gather(jobs: list[Job], params: list[str]) -> pd.DataFrame:
         return pd.DataFrame()
     tidy = pd.concat(frames, ignore_index=True)
     by_name = {j.name: j for j in jobs}
+    tidy["policy"] = tidy["job"].map({n: policy_arm(j) for n, j in by_name.items()}).fillna(
+        tidy["policy"])
     for key in params:
         if key != "policy":  # the regions table already has a ``policy`` column
             values = {name: param_value(job, key) for name, job in by_name.items()}
@@ -403,6 +416,7 @@ def compute_effects(jobs: list[Job], params: list[str]) -> tuple[pd.DataFrame, l
             continue
         eff.insert(0, "job", j.name)
         eff.insert(1, "baseline_job", base.name)
+        eff["policy"] = policy_arm(j)
         for k in params:
             if k != "policy":
                 eff[k] = param_value(j, k)

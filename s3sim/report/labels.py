@@ -16,6 +16,8 @@ POLICY_LABELS: dict[str, str] = {
     "none": "No policy (baseline)",
     "generic_subsidy": "Generic subsidy",
     "smart_specialisation": "Smart specialisation",
+    "smart_specialisation_designed": "Smart specialisation as designed",
+    "smart_specialisation_practised": "Smart specialisation as practised",
     "picking_winners": "Picking winners",
     "research_funding": "Research funding",
 }
