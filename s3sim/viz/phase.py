@@ -50,7 +50,7 @@ def phase_figure(grid: pd.DataFrame, metric: str = "net_benefit") -> Figure:
     for _, r in rows.iterrows():
         i, j = ys.index(r[y_key]), xs.index(r[x_key])
         values[i, j] = r["mean"]
-        text[(i, j)] = (f"{r['mean']:.3g}\n[{r['ci_low']:.2g}, {r['ci_high']:.2g}]",
+        text[(i, j)] = (f"{_num(r['mean'])}\n[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
                         r["verdict"])
     finite = values[np.isfinite(values)]
     bound = float(np.abs(finite).max()) if finite.size else 1.0
@@ -68,10 +68,15 @@ def phase_figure(grid: pd.DataFrame, metric: str = "net_benefit") -> Figure:
     ax.set_ylabel(_LABELS.get(y_key, y_key))
     grid_name = rows["grid"].iloc[0] if len(rows) else ""
     ax.set_title(f"{grid_name}: S3 minus generic subsidy, {metric.replace('_', ' ')}\n"
-                 "per region, output units (blue: S3 better; bold, outlined: decisive)",
-                 fontsize=9)
+                 "per region, output units, 95 % CI over seeds "
+                 "(blue: S3 better; bold, outlined: decisive)", fontsize=9)
     fig.colorbar(image, ax=ax, label="mean paired difference (output units per region)")
     return fig
+
+
+def _num(value: float) -> str:
+    """A compact number for a cell: no exponent for the values phase studies produce."""
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
 
 
 def _outline(x: int, y: int):
@@ -81,15 +86,25 @@ def _outline(x: int, y: int):
 
 
 def draw_phase_diagrams(grid: pd.DataFrame, out_dir: str | Path,
-                        metric: str = "net_benefit") -> list[Path]:
-    """Write one phase diagram per grid as ``phase_<grid>.png`` and ``.svg``."""
+                        metrics: tuple[str, ...] = ("net_benefit",
+                                                    "net_benefit_full_employment"),
+                        ) -> list[Path]:
+    """Write one phase diagram per grid and metric as PNG (200 dpi) and SVG.
+
+    Files: ``phase_<grid>.png`` for ``net_benefit`` and ``phase_<grid>_<suffix>.png`` for
+    the others (``net_benefit_full_employment`` -> ``_full_employment``).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, rows in grid.groupby("grid", sort=False):
-        fig = phase_figure(rows, metric)
-        for suffix, kwargs in ((".png", {"dpi": 200}), (".svg", {})):
-            path = out / f"phase_{name}{suffix}"
-            fig.savefig(path, **kwargs)
-            written.append(path)
+    for metric in metrics:
+        if metric not in set(grid["metric"]):
+            continue
+        tail = "" if metric == "net_benefit" else "_" + metric.removeprefix("net_benefit_")
+        for name, rows in grid.groupby("grid", sort=False):
+            fig = phase_figure(rows, metric)
+            for suffix, kwargs in ((".png", {"dpi": 200}), (".svg", {})):
+                path = out / f"phase_{name}{tail}{suffix}"
+                fig.savefig(path, **kwargs)
+                written.append(path)
     return written
