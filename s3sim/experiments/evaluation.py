@@ -59,7 +59,7 @@ EFFECT_COLUMNS: tuple[str, ...] = (
     "output_gain", "employment_gain", "budget_spent", "budget_unspent",
     "cost_per_additional_entry", "subsidised_entries", "deadweight", "related_share",
     "complex_share", "net_benefit", "net_benefit_5pct", "net_benefit_full_employment",
-    "established_gain", "mvpf_numerator", "mvpf_denominator",
+    "mvpf_numerator", "mvpf_denominator", "established_gain",
 )
 _KEYS = ["seed", "region"]
 
