@@ -37,6 +37,7 @@ POLICY_NAMES: tuple[str, ...] = (
     "smart_specialisation",
     "picking_winners",
     "research_funding",
+    "oracle",
 )
 SELECTION_RULES: tuple[str, ...] = ("edp", "balland_quadrant", "atlas_score", "strategic_bets",
                                     "random", "oracle")
@@ -442,6 +443,16 @@ class PolicyConfig:
     capture_lagging: float | None = None
     """Capture in lagging regions (None: ``capture``)."""
 
+    # --- the valuation an oracle targets by (docs/model.md 7.10) ------------------------
+    valuation_input_cost_share: float | None = None
+    """Opportunity cost of the inputs behind additional output, as a share of it, in the
+    social value the ``oracle`` instrument and the ``oracle`` selection rule maximise;
+    None: the shadow wage of the region's labour market."""
+    valuation_mcpf: float = 0.3
+    """Marginal cost of public funds in that valuation."""
+    valuation_discount: float = 0.03
+    """Social discount rate of that valuation."""
+
     def __post_init__(self) -> None:
         _check_choice("policy", self.name, POLICY_NAMES)
         _check_choice("selection_rule", self.selection_rule, SELECTION_RULES)
@@ -480,6 +491,10 @@ class PolicyConfig:
             _set_real(self, "signal_noise_lagging", 0.0, None)
         if self.capture_lagging is not None:
             _set_real(self, "capture_lagging", 0.0, 1.0)
+        if self.valuation_input_cost_share is not None:
+            _set_real(self, "valuation_input_cost_share", 0.0, 1.0)
+        _set_real(self, "valuation_mcpf", 0.0, 10.0)
+        _set_real(self, "valuation_discount", 0.0, 1.0)
 
     @property
     def has_budget(self) -> bool:

@@ -10,7 +10,10 @@ The facade hands the recorder the engine state and each year's
     entries, exits, related_entries, budget_spent, budget_unspent, firm_entries,
     firm_exits, subsidised_entries, established (new established specialisations),
     discoveries (attempts that were the region's first at a product), private_cost
-    (attempt costs paid by firms, net of grants), public_input_spent, admin_spent.
+    (attempt costs paid by firms, net of grants), public_input_spent, admin_spent,
+    labour_force, applications (for a grant), grants (made and used),
+    idiosyncratic_value (the firms' idiosyncratic net value of the attempts they made,
+    :func:`s3sim.engine.discovery.idiosyncratic_value`).
 ``presence``
     one row per (step, region, product) with RCA >= 1.
 ``entries``
@@ -82,7 +85,8 @@ class Recorder:
             fr, fp, fs, exit_region = empty, empty, np.empty(0, dtype=bool), empty
             zeros = np.zeros(n_r)
             established = discoveries = np.zeros(n_r, dtype=np.int64)
-            private_cost = input_spent = admin_spent = zeros
+            private_cost = input_spent = admin_spent = idiosyncratic = zeros
+            applications = grants = np.zeros(n_r, dtype=np.int64)
         else:
             gained, lost = result.gained, result.lost
             density_before, presence_before = result.density_before, result.presence_before
@@ -93,6 +97,8 @@ class Recorder:
             established, discoveries = result.established, result.discoveries
             private_cost, input_spent = result.private_cost, result.public_input_spent
             admin_spent = result.admin_spent
+            applications, grants = result.applications, result.grants
+            idiosyncratic = result.idiosyncratic_value
         related = gained & related_mask(density_before, presence_before)
         f = m.firms
         subsidised_firms = np.bincount(
@@ -122,6 +128,10 @@ class Recorder:
             "private_cost": private_cost,
             "public_input_spent": input_spent,
             "admin_spent": admin_spent,
+            "labour_force": np.array(m.labour_force, dtype=float),
+            "applications": applications,
+            "grants": grants,
+            "idiosyncratic_value": idiosyncratic,
         })
         r, p = np.nonzero(presence)
         self._presence.append(np.column_stack([np.full(r.size, step), r, p]))

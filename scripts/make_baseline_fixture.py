@@ -33,7 +33,8 @@ def baseline_tables() -> pd.DataFrame:
     frames = []
     for scenario, config in SCENARIOS.items():
         for seed in SEEDS:
-            rec = S3Model(config.replace(steps=STEPS), PolicyConfig("none"), rng=seed).run().recorder
+            model = S3Model(config.replace(steps=STEPS), PolicyConfig("none"), rng=seed)
+            rec = model.run().recorder
             for table in TABLES:
                 df = getattr(rec, f"{table}_frame")()
                 df.insert(0, "table", table)

@@ -14,7 +14,7 @@ import pytest
 from s3sim.config import ConfigError, ModelConfig, PolicyConfig
 from s3sim.engine.build import build_state
 from s3sim.engine.coordination import PublicInputs, related_output, viability
-from s3sim.engine.discovery import DiscoveryState, attempt_go_probability, reveal
+from s3sim.engine.discovery import DiscoveryState, go_probability, reveal
 from s3sim.engine.draws import draw_year
 from s3sim.engine.growth import grow_and_exit, market_share, viability_of
 from s3sim.experiments.simulation import run_simulation
@@ -55,10 +55,14 @@ def test_uncorrelated_suitability_teaches_nothing():
     assert state.belief(np.array([1]), np.array([0]))[0] == 0.0
 
 
-def test_go_probability_rises_as_a_subsidy_lowers_the_private_cost():
-    p = attempt_go_probability(np.full(3, 0.3), np.full(3, 2.0), np.array([1.2, 0.6, 0.0]),
-                               sharpness=2.0)
-    assert p[0] < p[1] < p[2] == 1.0
+def test_go_probability_rises_as_a_grant_lowers_the_cost_borne():
+    # expected value 0.6 against a cost of 1.2 borne in full, half, or not at all
+    p = go_probability(np.full(3, 0.6), np.array([1.2, 0.6, 0.0]), np.full(3, 1.2),
+                       sharpness=2.0)
+    assert p[0] < p[1] < p[2] < 1.0
+    np.testing.assert_allclose(p[1], 0.5)  # value equals the cost borne: indifferent
+    # without a grant it is the ratio form logistic(k (pi V / c - 1))
+    np.testing.assert_allclose(p[0], 1.0 / (1.0 + np.exp(-2.0 * (0.6 / 1.2 - 1.0))))
 
 
 def test_discovery_cost_is_paid_by_pioneers_and_deters_them():
@@ -197,9 +201,13 @@ def test_shares_of_one_budget_cannot_exceed_it():
 
 # --------------------------------------------------------------- priorities
 def test_oracle_priorities_sit_in_the_externality_domain():
-    config = SMALL.replace(**DECIDING, imitation_speed=0.5, externality_domain=1)
+    # the only externality: imitation in cluster 1 (no relatedness spillover in growth,
+    # no crowding or congestion, full-employment valuation)
+    config = SMALL.replace(**DECIDING, imitation_speed=0.5, externality_domain=1,
+                           growth_density=0.0, growth_crowding=0.0, growth_congestion=0.0)
     model = S3Model(config, PolicyConfig("smart_specialisation", budget_share=0.01,
-                                         selection_rule="oracle"), rng=0)
+                                         selection_rule="oracle",
+                                         valuation_input_cost_share=0.8), rng=0)
     model.step()
     cluster = model.product_space.cluster
     chosen = np.concatenate(list(model.priorities.values()))
@@ -242,7 +250,8 @@ def test_a_pure_transfer_costs_the_excess_burden():
     base = pd.DataFrame({"seed": 0, "step": [0, 1], "region": 0, "region_type": "x",
                          "output": 5.0, "budget_spent": 0.0, "private_cost": [0.0, 1.0]})
     grant = base.assign(budget_spent=[0.0, 1.0], private_cost=[0.0, 0.0])
-    w = paired_welfare(grant, base, WelfareParameters((0.0,), mcpf=0.3, tax_rate=0.0))
+    w = paired_welfare(grant, base, WelfareParameters((0.0,), mcpf=0.3, tax_rate=0.0,
+                                                      input_cost_share=0.0))
     assert w["net_benefit_0pct"].iloc[0] == pytest.approx(-0.3)
 
 
@@ -250,7 +259,7 @@ def test_self_financing_policy_has_infinite_mvpf():
     base = pd.DataFrame({"seed": 0, "step": [0, 1], "region": [0, 0], "region_type": "x",
                          "output": [5.0, 5.0], "budget_spent": 0.0})
     pol = base.assign(output=[5.0, 10.0], budget_spent=[0.0, 1.0])
-    w = paired_welfare(pol, base, WelfareParameters((0.0,), tax_rate=0.5))
+    w = paired_welfare(pol, base, WelfareParameters((0.0,), tax_rate=0.5, input_cost_share=0.0))
     assert np.isinf(w["mvpf"].iloc[0])
     assert system_welfare(w)["net_benefit_0pct"].iloc[0] == pytest.approx(5.0 - 1.3)
 

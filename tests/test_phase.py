@@ -20,6 +20,7 @@ from s3sim.experiments.phase import (
     write_phase_tables,
 )
 from s3sim.experiments.simulation import run_simulation
+from s3sim.experiments.welfare import success_value_of_result
 from s3sim.scenarios import SCENARIOS
 
 SMALL = SCENARIOS["synthetic_small"].replace(steps=6)
@@ -52,28 +53,46 @@ def test_cells_apply_their_overrides_and_bad_indices_fail_in_one_line():
         phase_cells({"grids": {"g": {"imitation_speed": [0.0]}}})
 
 
-def test_phase_tables_pair_the_instruments_and_apply_the_minimum_effect(tmp_path):
+def test_phase_tables_pair_the_instruments_at_equal_budget_and_equal_spending(tmp_path):
     phase = {"grids": {"g": {"scenario.imitation_speed": [0.0]}},
              "limit_cases": {"full_coverage": {}}, "min_effect_share": 0.05}
-    common = dict(budget_share=0.01, attempt_response=0.0)
+    common = dict(attempt_response=0.0)
     seeds = [0, 1]
-    generic = run_simulation(SMALL, PolicyConfig(CONTROL, **common), seeds).regions
-    s3 = run_simulation(SMALL, PolicyConfig(TREATMENT, **common), seeds).regions
-    full = run_simulation(SMALL, PolicyConfig(TREATMENT, n_priorities=10**6, research_share=0,
-                                              min_entries_to_keep=0, **common), seeds).regions
-    results = {(0, CONTROL): generic, (0, TREATMENT): s3, (1, CONTROL): generic,
-               (1, TREATMENT): full}
-    frames = phase_frames(results, phase_cells(phase), 0.05)
+    base = run_simulation(SMALL, PolicyConfig("none"), seeds)
+    results = {(0, "none", None): base.regions, (1, "none", None): base.regions}
+    for level in (0.0025, 0.01):
+        generic = run_simulation(SMALL, PolicyConfig(CONTROL, budget_share=level, **common),
+                                 seeds).regions
+        s3 = run_simulation(SMALL, PolicyConfig(TREATMENT, budget_share=level, **common),
+                            seeds).regions
+        full = run_simulation(SMALL, PolicyConfig(
+            TREATMENT, n_priorities=10**6, research_share=0, min_entries_to_keep=0,
+            budget_share=level, **common), seeds).regions
+        results.update({(0, CONTROL, level): generic, (0, TREATMENT, level): s3,
+                        (1, CONTROL, level): generic, (1, TREATMENT, level): full})
+    success = success_value_of_result(base)
+    frames = phase_frames(results, phase_cells(phase), 0.05, {0: success, 1: success})
     grid, limits = frames["phase"], frames["limit_cases"]
     assert {"imitation_speed", "grid", "metric", "mean", "ci_low", "ci_high", "n_seeds",
             "verdict"} <= set(grid.columns)
     assert set(grid["n_seeds"]) == {2}
     net = limits[limits.metric == "net_benefit"].iloc[0]
     assert net["mean"] == 0.0 and net["verdict"] == "none"  # identical instruments
-    assert (limits["mean"].abs() < 1e-9).all()
-    written = write_phase_tables(tmp_path, phase, results)
+    same = limits[limits.metric.str.startswith("net_benefit")]
+    assert (same["mean"].abs() < 1e-9).all()  # at equal budget and at equal spending
+    metrics = set(grid["metric"])
+    assert {"net_benefit_equal_spending", "equal_spending", "spent_share_s3",
+            "spent_share_generic"} <= metrics
+    # equal spending is the smaller of the two instruments' spending, per seed
+    spent = frames["dose_response"]
+    nominal = spent[(spent.metric == "spent_pv") & (spent.budget_share == 0.01)
+                    & (spent.grid == "g")].set_index("policy")["mean"]
+    level = grid[grid.metric == "equal_spending"]["mean"].iloc[0]
+    assert level <= nominal.min() + 1e-9
+    written = write_phase_tables(tmp_path, phase, results, {0: success, 1: success})
     names = {p.name for p in written}
-    assert {"phase.csv", "limit_cases.csv", "phase_g.png", "phase_g.svg"} <= names
+    assert {"phase.csv", "limit_cases.csv", "dose_response.csv", "phase_g.png",
+            "phase_g_equal_spending.svg", "dose_response_full_coverage.png"} <= names
     assert np.isfinite(grid[grid.metric == "net_benefit"]["mean"]).all()
 
 

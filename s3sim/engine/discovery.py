@@ -19,19 +19,20 @@ Suitability and beliefs
     chance of entering a product by about 65 %: what others reveal is informative).
 Private value of an attempt
     A firm (or entrepreneur) that considers an attempt at q proceeds with probability
-    :math:`\mathrm{logistic}(\kappa_v(\hat\pi V_q / c - 1))`, where
+    :math:`\mathrm{logistic}(\kappa_v(\hat\pi V_q - c') / c)` (:func:`go_probability`), where
     :math:`\hat\pi` is the success probability it perceives (the true law with
     :math:`b_{rq}` in place of :math:`\xi_{rq}`),
     :math:`V_q = V_0\,A(\iota_q)/A(0)` the private value of a success, with
     :math:`A(\iota) = \sum_{t<H} [\beta(1-\iota)]^t`: :math:`V_0` (``success_value``,
     output units) is what a success is worth to its owner when nobody imitates it, and
     imitation at speed :math:`\iota_q` erodes the rent over a horizon of :math:`H`
-    years at the firm's discount factor :math:`\beta`; :math:`c` is its private cost: the attempt
-    cost plus the discovery cost :math:`c_D` when q is not yet revealed in the region,
-    less the subsidy on offer. :math:`\kappa_v` = ``decision_sharpness``; 0 switches
-    the private decision off (every considered attempt proceeds, as without this
-    mechanism). The elasticity of attempts to their private cost is
-    :math:`-\kappa_v(1-p)\hat\pi V_q/c` at go probability :math:`p` — the quantity
+    years at the firm's discount factor :math:`\beta`; :math:`c` is the attempt's cost:
+    the attempt cost plus the discovery cost :math:`c_D` when q is not yet revealed in the
+    region, and :math:`c'` the part the firm bears (:math:`c`, less a grant if it
+    receives one: :mod:`s3sim.engine.diversification`). :math:`\kappa_v` =
+    ``decision_sharpness``; 0 switches the private decision off (every considered attempt
+    proceeds, as without this mechanism). The elasticity of attempts to their private
+    cost is :math:`-\kappa_v(1-p)\,c'/c` at go probability :math:`p` — the quantity
     Bloom, Griffith & Van Reenen (2002) estimate for R&D (about 0.1 in the short run and
     1 in the long run), which is what calibrates :math:`\kappa_v`.
 Spread of the externality across domains
@@ -60,8 +61,9 @@ from s3sim.engine.kernels import first_occurrences
 
 __all__ = [
     "DiscoveryState",
-    "attempt_go_probability",
     "followers",
+    "go_probability",
+    "idiosyncratic_value",
     "imitation_by_product",
     "private_value",
     "reveal",
@@ -114,23 +116,56 @@ def private_value(value: float, horizon: int, discount: float,
     return value * kept / full
 
 
-def attempt_go_probability(perceived_success: np.ndarray, value: np.ndarray,
-                           private_cost: np.ndarray, sharpness: float) -> np.ndarray:
-    r"""Probability that a considered attempt is made: ``logistic(k (pi V / c - 1))``.
+def go_probability(value: np.ndarray, borne: np.ndarray, cost: np.ndarray,
+                   sharpness: float) -> np.ndarray:
+    r"""Probability that a considered attempt is made at the private cost it bears.
 
-    An attempt that costs its maker nothing (fully subsidised) is always made.
+    .. math:: P(\mathrm{go}) = \mathrm{logistic}\bigl(\kappa_v (\hat\pi V - c') / c\bigr)
+
+    with :math:`\hat\pi V` the expected private value (``value``), :math:`c'` the cost
+    the firm bears (``borne``: the full cost :math:`c`, or :math:`c(1-\sigma)` with a
+    grant) and :math:`\kappa_v` = ``sharpness``. Equivalently (a random-utility model;
+    McFadden 1974) the firm attempts when :math:`\hat\pi V - c' + \eta > 0`, where its
+    idiosyncratic net value :math:`\eta` is logistic with scale :math:`c/\kappa_v`
+    (:func:`idiosyncratic_value`): noise proportional to the size of the project, not
+    to the share a grant pays. Without a grant (:math:`c' = c`) this is
+    :math:`\mathrm{logistic}(\kappa_v(\hat\pi V/c - 1))`. An attempt that costs
+    nothing (:math:`c = 0`) is always made.
 
     Examples
     --------
-    >>> attempt_go_probability(np.array([0.5, 0.5]), np.array([2.0, 2.0]),
-    ...                        np.array([1.0, 0.0]), 4.0)
-    array([0.5, 1. ])
+    >>> go_probability(np.array([1.0, 1.0, 0.6]), np.array([1.0, 0.5, 1.0]),
+    ...                np.array([1.0, 1.0, 0.0]), 4.0)
+    array([0.5       , 0.88079708, 1.        ])
     """
-    cost = np.asarray(private_cost, dtype=float)
+    cost = np.asarray(cost, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = sharpness * (perceived_success * value / cost - 1.0)
+        x = sharpness * (value / cost - borne / cost)
     x = np.where(cost > 0, x, np.inf)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+_U_FLOOR = 2.0 ** -26
+"""Smallest uniform used in :func:`idiosyncratic_value` (float32 uniforms can be 0)."""
+
+
+def idiosyncratic_value(u_go: np.ndarray, cost: np.ndarray, sharpness: float) -> np.ndarray:
+    r"""The firm's idiosyncratic net value of an attempt, :math:`\eta = (c/\kappa_v)\,logit(1-u)`.
+
+    The go/no-go rule :math:`u < \mathrm{logistic}(\kappa_v(\hat\pi V - c')/c)` is the
+    same as :math:`\hat\pi V - c' + \eta > 0` with this :math:`\eta`, a logistic
+    variable of scale :math:`c/\kappa_v` (the firm's private information, strategic
+    value or taste for the project). Welfare counts it for every attempt made (Small &
+    Rosen 1981: welfare in discrete-choice models), so that with no externality the
+    firms' own decisions are efficient.
+
+    Examples
+    --------
+    >>> idiosyncratic_value(np.array([0.5, 0.25]), np.array([1.0, 2.0]), 2.0).round(4)
+    array([0.    , 1.0986])
+    """
+    u = np.clip(np.asarray(u_go, dtype=float), _U_FLOOR, 1.0 - _U_FLOOR)
+    return (np.asarray(cost, dtype=float) / sharpness) * np.log((1.0 - u) / u)
 
 
 @dataclass

@@ -1,7 +1,28 @@
-"""Diversification: attempts, subsidy granting, success, and state-led ventures.
+r"""Diversification: attempts, the grant protocol, success, and state-led ventures.
 
 Every function takes what it reads and returns what it produces; none changes the
-state. Equations and sources: ``docs/model.md`` (Sub-models: diversification).
+state. Equations and sources: ``docs/model.md`` (7.5, 7.8).
+
+The grant protocol (apply, learn, then decide) is the only way money reaches firms:
+
+1. *Consider.* Incumbents and entrepreneurs consider attempts (:func:`attempts`):
+   *natural* ones, which they consider without any policy, and *induced* ones, which
+   they consider only because a grant is on offer for the target (``attempt_response``).
+2. *Apply.* Every considered attempt whose target is offered a rate
+   :math:`\sigma_{rq} > 0` applies, unless it would not go ahead even with the grant.
+3. *Learn.* Each region's applications queue (in arrival order, the ``order`` draw, or
+   by the instrument's ranking) and are granted while the region's money covers the
+   request :math:`\sigma_{rq} c_i (1 + a)` (``a`` the administrative rate); after the
+   first request that does not fit, the call is closed.
+4. *Decide* on the cost actually borne: a granted attempt goes ahead if
+   :math:`u_i < P(\mathrm{go} \mid c_i(1-\sigma_{rq}))`; a refused natural attempt decides
+   again at full cost, :math:`u_i < P(\mathrm{go} \mid c_i)` with the same draw (so it
+   does exactly what it does without any policy); a refused induced attempt is not made
+   (it was considered only because of the grant).
+
+With ``decision_sharpness = 0`` every considered natural attempt goes ahead and
+:math:`P(\mathrm{go}) = 1`. A grant nobody receives changes nothing: with no money, or
+money too small for one request, every run equals the baseline on the same seed.
 """
 
 from __future__ import annotations
@@ -10,13 +31,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from s3sim.engine.discovery import attempt_go_probability, followers, private_value
+from s3sim.engine.discovery import followers, go_probability, idiosyncratic_value, private_value
 from s3sim.engine.draws import YearDraws
 from s3sim.engine.sampling import row_cdf, sample_kernel_rows, sample_rows, sample_subsidised
 from s3sim.engine.state import EconomyState
 
-__all__ = ["ENTRANT_ATTEMPT_PROBABILITY", "Attempts", "attempts", "decide", "grant_subsidies",
-           "success_logit", "successes", "ventures"]
+__all__ = ["ENTRANT_ATTEMPT_PROBABILITY", "Attempts", "Decisions", "apply_and_decide",
+           "attempts", "grant_subsidies", "perceived_value", "success_logit", "successes",
+           "ventures"]
 
 ENTRANT_ATTEMPT_PROBABILITY = 0.5
 """Probability that a potential local entrepreneur attempts to start a firm in a year."""
@@ -41,6 +63,9 @@ class Attempts:
     pioneer : ndarray of bool
         The attempt is its region's first at the product (a discovery; it pays
         ``discovery_cost``, included in ``cost``).
+    u_go : ndarray or None
+        Uniform of the private go/no-go decision (None when firms do not weigh value,
+        ``decision_sharpness = 0``).
     """
 
     region: np.ndarray
@@ -50,6 +75,7 @@ class Attempts:
     order: np.ndarray
     induced: np.ndarray
     pioneer: np.ndarray
+    u_go: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.region.size)
@@ -58,12 +84,11 @@ class Attempts:
         """The attempts selected by a boolean mask or index array."""
         return Attempts(self.region[keep], self.product[keep], self.cost[keep],
                         self.u_success[keep], self.order[keep], self.induced[keep],
-                        self.pioneer[keep])
+                        self.pioneer[keep], None if self.u_go is None else self.u_go[keep])
 
 
-def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws,
-             absorbed: np.ndarray | None = None) -> Attempts:
-    """Diversification attempts of incumbents and local entrepreneurs this year.
+def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws) -> Attempts:
+    """Diversification attempts that incumbents and local entrepreneurs consider this year.
 
     *Natural* attempts are those firms make without any policy: the same draws,
     targets and decisions as in the baseline run on the same seed. A subsidy on
@@ -76,10 +101,9 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws,
     ``target_market``, ``s`` the market signal); an entrepreneur with probability
     ``0.5 exp(-c T_r)`` and weight ``(d_rq + 0.01)^a exp(b s_q)``.
 
-    A pioneer (the region's first attempt at q) pays ``discovery_cost`` on top. With
-    ``decision_sharpness > 0`` each considered attempt is then made only if the firm's
-    private go/no-go draw passes :func:`s3sim.engine.discovery.attempt_go_probability`
-    (see :func:`decide`; ``absorbed`` is the knowledge the firm expects to use).
+    A pioneer (the region's first attempt at q) pays ``discovery_cost`` on top. Whether a
+    considered attempt is made is decided by the grant protocol
+    (:func:`apply_and_decide`), after the firm learns whether it is granted.
     """
     cfg, lam = state.config, state.policy_config.attempt_response
     f, n_p = state.firms, state.n_products
@@ -135,16 +159,13 @@ def attempts(state: EconomyState, sigma: np.ndarray, draws: YearDraws,
     cost = np.concatenate([p[2] for p in parts])
     if cfg.discovery_cost > 0:
         cost = cost + cfg.discovery_cost * (pioneer & state.discovery.in_domain[product])
-    att = Attempts(region=region, product=product, cost=cost,
-                   u_success=np.concatenate([p[3] for p in parts]),
-                   order=np.concatenate([p[4] for p in parts]),
-                   induced=np.concatenate([np.full(len(p[0]), p[5]) for p in parts]),
-                   pioneer=pioneer)
-    if cfg.decision_sharpness > 0:
-        u_go = np.concatenate([p[6] for p in parts])
-        absorbed = np.zeros_like(density) if absorbed is None else absorbed
-        att = att.subset(u_go < decide(state, att, sigma, absorbed))
-    return att
+    return Attempts(region=region, product=product, cost=cost,
+                    u_success=np.concatenate([p[3] for p in parts]),
+                    order=np.concatenate([p[4] for p in parts]),
+                    induced=np.concatenate([np.full(len(p[0]), p[5]) for p in parts]),
+                    pioneer=pioneer,
+                    u_go=np.concatenate([p[6] for p in parts])
+                    if cfg.decision_sharpness > 0 else None)
 
 
 def success_logit(state: EconomyState, region: np.ndarray, product: np.ndarray,
@@ -160,34 +181,49 @@ def success_logit(state: EconomyState, region: np.ndarray, product: np.ndarray,
             + cfg.success_subsidy * granted_rate)
 
 
-def decide(state: EconomyState, att: Attempts, sigma: np.ndarray,
-           absorbed: np.ndarray) -> np.ndarray:
-    r"""Probability that each considered attempt is made, from its private value.
+def perceived_value(state: EconomyState, att: Attempts, rate: np.ndarray | float,
+                    absorbed: np.ndarray) -> np.ndarray:
+    r"""Expected private value :math:`\hat\pi_i V_q` of each attempt, at grant rate ``rate``.
 
-    The firm perceives the success law with its region's belief :math:`b_{rq}` in place
-    of the latent suitability and expects the subsidy rate on offer; it values a
-    success at :math:`V_q` (:func:`s3sim.engine.discovery.private_value`) and pays
-    ``cost (1 - sigma_rq)``.
+    The firm perceives the success law (:func:`success_logit`) with its region's belief
+    :math:`b_{rq}` in place of the latent suitability, and the co-financing rate it would
+    receive (which raises success when ``success_subsidy > 0``); it values a success at
+    :math:`V_q` (:func:`s3sim.engine.discovery.private_value`).
     """
     cfg = state.config
-    offer = sigma[att.region, att.product]
+    rate = np.broadcast_to(np.asarray(rate, dtype=float), att.region.shape)
     belief = state.discovery.belief(att.region, att.product)
-    logit = success_logit(state, att.region, att.product, offer, absorbed, belief)
+    logit = success_logit(state, att.region, att.product, rate, absorbed, belief)
     perceived = 0.5 * (1.0 + np.tanh(0.5 * logit))
     value = private_value(cfg.success_value, cfg.decision_horizon, cfg.private_discount,
                           state.discovery.imitation)[att.product]
-    return attempt_go_probability(perceived, value, att.cost * (1.0 - offer),
-                                  cfg.decision_sharpness)
+    return perceived * value
 
 
 def grant_subsidies(att: Attempts, sigma: np.ndarray, remaining: np.ndarray,
-                    admin_rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Co-finance attempts in a random order while each region's budget lasts.
+                    admin_rate: float = 0.0, applicant: np.ndarray | None = None,
+                    priority: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Grant the applications of each region in queue order while its money lasts.
 
-    Each region's attempts queue by their ``order`` draw; an attempt's request is
-    ``sigma_rq * cost``, and administering it costs ``admin_rate`` times that on top;
-    requests are granted first come, first served until the next one would exceed the
-    region's ``remaining`` money.
+    An attempt's request is ``sigma_rq * cost``, and administering it costs
+    ``admin_rate`` times that on top. Each region's applications queue by their
+    ``order`` draw (first come, first served) or, when ``priority`` is given, by
+    decreasing priority (ties by ``order``; applications with ``priority <= 0`` are
+    refused); requests are granted until the next one would exceed the region's
+    ``remaining`` money, and the call then closes.
+
+    Parameters
+    ----------
+    att : Attempts
+    sigma : ndarray (R, P)
+        Rates on offer.
+    remaining : ndarray (R,)
+        Money each region can still grant.
+    admin_rate : float
+    applicant : ndarray of bool, optional
+        Attempts that apply (default: every attempt with a rate on offer).
+    priority : ndarray, optional
+        The instrument's ranking of the applications.
 
     Returns
     -------
@@ -199,13 +235,20 @@ def grant_subsidies(att: Attempts, sigma: np.ndarray, remaining: np.ndarray,
     n_regions = remaining.size
     region = att.region
     rate = sigma[region, att.product]
+    if priority is not None:
+        applicant = priority > 0 if applicant is None else applicant & (priority > 0)
+    if applicant is not None:
+        rate = np.where(applicant, rate, 0.0)
     request = rate * att.cost
     if admin_rate > 0:
         request = request * (1.0 + admin_rate)
     granted_rate = np.zeros(region.size)
     if not request.any():
         return granted_rate, np.zeros(n_regions)
-    order = np.lexsort((att.order, region))
+    if priority is None:
+        order = np.lexsort((att.order, region))
+    else:
+        order = np.lexsort((att.order, -np.asarray(priority, dtype=float), region))
     req_sorted = request[order]
     reg_sorted = region[order]
     cum = np.cumsum(req_sorted)
@@ -219,6 +262,98 @@ def grant_subsidies(att: Attempts, sigma: np.ndarray, remaining: np.ndarray,
     spent = np.bincount(reg_sorted, weights=granted_sorted, minlength=n_regions)
     granted_rate[order[ok]] = rate[order[ok]]
     return granted_rate, spent
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What the grant protocol decided for the year's considered attempts.
+
+    Attributes
+    ----------
+    made : Attempts
+        The attempts made, in the order they were considered.
+    granted_rate : ndarray
+        The co-financing rate each made attempt received (0 if none).
+    subsidy_spent : ndarray (R,)
+        Grants plus their administrative cost.
+    applications, grants : ndarray of int (R,)
+        Applications for a grant, and applications granted (and used).
+    idiosyncratic_value : ndarray (R,)
+        Sum over the attempts made of the firms' idiosyncratic net value of attempting
+        (:func:`s3sim.engine.discovery.idiosyncratic_value`; 0 without decisions).
+    """
+
+    made: Attempts
+    granted_rate: np.ndarray
+    subsidy_spent: np.ndarray
+    applications: np.ndarray
+    grants: np.ndarray
+    idiosyncratic_value: np.ndarray
+
+
+def apply_and_decide(state: EconomyState, att: Attempts, sigma: np.ndarray,
+                     remaining: np.ndarray, absorbed: np.ndarray, admin_rate: float = 0.0,
+                     priority: np.ndarray | None = None) -> Decisions:
+    r"""The grant protocol: apply, learn whether granted, then decide on the cost borne.
+
+    With private decisions (``decision_sharpness`` :math:`\kappa_v > 0`) attempt i goes
+    ahead at private cost :math:`c'` when :math:`u_i < P(\mathrm{go}\mid c')`,
+    :math:`P(\mathrm{go}\mid c') = \mathrm{logistic}(\kappa_v(\hat\pi_i V_q - c')/c_i)`
+    (:func:`s3sim.engine.discovery.go_probability`), with :math:`c' = c_i(1-\sigma_{rq})`
+    when granted and :math:`c' = c_i` when not. Because :math:`P(\mathrm{go})` falls with
+    :math:`c'` and the draw :math:`u_i` is the same, a refused natural attempt does what it
+    does without any policy, and a granted one goes ahead at least as often.
+
+    Parameters
+    ----------
+    state : EconomyState
+    att : Attempts
+        The considered attempts (:func:`attempts`).
+    sigma : ndarray (R, P)
+        Rates on offer.
+    remaining : ndarray (R,)
+        Money left for grants in each region.
+    absorbed : ndarray (R, P)
+        Knowledge the firms expect to use (research spillovers).
+    admin_rate : float
+        Administrative cost per unit granted.
+    priority : ndarray, optional
+        The instrument's ranking of each attempt's application (higher first; none
+        granted at ``<= 0``); default first come, first served.
+    """
+    cfg = state.config
+    n_regions = state.n_regions
+    offer = sigma[att.region, att.product]
+    applies = offer > 0
+    k = cfg.decision_sharpness
+    if k > 0:
+        full = perceived_value(state, att, 0.0, absorbed)
+        go_refused = att.u_go < go_probability(full, att.cost, att.cost, k)
+        if applies.any():
+            helped = perceived_value(state, att, offer, absorbed)
+            go_granted = att.u_go < go_probability(helped, att.cost * (1.0 - offer),
+                                                   att.cost, k)
+        else:
+            go_granted = go_refused
+    else:
+        go_refused = go_granted = np.ones(len(att), dtype=bool)
+    go_refused = go_refused & ~att.induced  # induced attempts exist only for a grant
+    applicant = applies & go_granted
+    rate, spent = grant_subsidies(att, sigma, remaining, admin_rate, applicant, priority)
+    granted = rate > 0
+    made = np.where(granted, True, go_refused)
+    kept = att.subset(made)
+    granted_rate = rate[made]
+    value = np.zeros(n_regions)
+    if k > 0 and kept.u_go is not None and len(kept):
+        value = np.bincount(kept.region, weights=idiosyncratic_value(kept.u_go, kept.cost, k),
+                            minlength=n_regions)
+    return Decisions(
+        made=kept, granted_rate=granted_rate, subsidy_spent=spent,
+        applications=np.bincount(att.region[applicant], minlength=n_regions),
+        grants=np.bincount(att.region[granted], minlength=n_regions),
+        idiosyncratic_value=value,
+    )
 
 
 def successes(state: EconomyState, region: np.ndarray, product: np.ndarray,

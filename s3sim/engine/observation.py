@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +18,9 @@ import scipy.sparse as sp
 from s3sim.engine.space_arrays import SpaceArrays
 from s3sim.engine.state import EconomyState
 from s3sim.space.product_space import ProductSpace
+
+if TYPE_CHECKING:
+    from s3sim.engine.valuation import SocialValue
 
 __all__ = ["Observation", "PolicyPlan", "StepOutcome", "available_budget", "informants",
            "observe"]
@@ -42,6 +46,14 @@ class PolicyPlan:
     public_input_domains : ndarray (R, K) or None
         How each region splits its public inputs across product-space clusters; None
         (or an all-zero row) buys the horizontal input.
+    grant_value : ndarray (R, P) or None
+        The social value the instrument puts on a success in each (region, product).
+        When given, applications are ranked by the expected welfare gain of granting them
+        per unit of money (:func:`s3sim.engine.valuation.grant_gain`, which uses the
+        model's hidden state) and those without a gain are refused: the oracle. None:
+        first come, first served.
+    grant_mcpf : float
+        Marginal cost of public funds used in that ranking.
     """
 
     subsidy_rate: np.ndarray
@@ -50,6 +62,8 @@ class PolicyPlan:
     venture_weights: np.ndarray | None = None
     public_input_money: np.ndarray | None = None
     public_input_domains: np.ndarray | None = None
+    grant_value: np.ndarray | None = None
+    grant_mcpf: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,30 @@ class Observation:
     def informants(self, min_proximity: float) -> np.ndarray:
         """Informants per (region, product) (see :func:`informants`)."""
         return informants(self._state, min_proximity)
+
+    def social_value(self, rate: float = 0.03,
+                     input_cost_share: float | None = None) -> SocialValue:
+        """The social value of one success in every (region, product), by channel.
+
+        Hidden state: for the ``oracle`` instrument and selection rule only
+        (:func:`s3sim.engine.valuation.social_value_of_success`).
+        """
+        from s3sim.engine.valuation import social_value_of_success, success_value_of
+
+        success = success_value_of(self._state, (rate,))
+        return social_value_of_success(self._state, success, rate, input_cost_share)
+
+    def success_probability(self) -> np.ndarray:
+        """True success probability of an unsubsidised attempt in every (region, product).
+
+        Hidden state (latent suitability included; research spillovers left out): for the
+        ``oracle`` selection rule only.
+        """
+        cfg = self._state.config
+        logit = (cfg.success_base + cfg.success_density * self.density
+                 - cfg.success_complexity * self._state.space.pci_z[None, :]
+                 + self.suitability)
+        return 0.5 * (1.0 + np.tanh(0.5 * logit))
 
 
 def available_budget(state: EconomyState) -> np.ndarray:

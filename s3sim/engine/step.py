@@ -22,12 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from s3sim.engine.discovery import reveal
-from s3sim.engine.diversification import attempts, grant_subsidies, successes, ventures
+from s3sim.engine.diversification import apply_and_decide, attempts, successes, ventures
 from s3sim.engine.draws import YearDraws, draw_year
 from s3sim.engine.growth import grow_and_exit
 from s3sim.engine.measure import measure
 from s3sim.engine.observation import Observation, PolicyPlan, available_budget, observe
 from s3sim.engine.state import EconomyState
+from s3sim.engine.valuation import grant_gain
 
 __all__ = ["StepResult", "start_year", "step"]
 
@@ -70,6 +71,11 @@ class StepResult:
         The year's firm and entrepreneur draws.
     admin_fixed : ndarray (R,)
         The fixed part of ``admin_spent``.
+    applications, grants : ndarray of int (R,)
+        Applications for a grant, and grants made (:mod:`s3sim.engine.diversification`).
+    idiosyncratic_value : ndarray (R,)
+        The firms' idiosyncratic net value of the attempts they made
+        (:func:`s3sim.engine.discovery.idiosyncratic_value`; 0 without private decisions).
     """
 
     step: int
@@ -94,6 +100,9 @@ class StepResult:
     draws: YearDraws
 
     admin_fixed: np.ndarray
+    applications: np.ndarray
+    grants: np.ndarray
+    idiosyncratic_value: np.ndarray
 
     @property
     def budget_spent(self) -> np.ndarray:
@@ -146,8 +155,9 @@ def step(state: EconomyState, plan: PolicyPlan, policy_name: str = "policy") -> 
     """Execute ``plan`` for the year opened by :func:`start_year`; update ``state``.
 
     Money is used in this order: the fixed administrative cost, research funding,
-    public inputs, subsidies (first come, first served, each grant with its
-    administrative cost), state-led ventures; what is left is returned (unspent).
+    public inputs, grants (first come, first served or by the instrument's ranking, each
+    with its administrative cost; a firm decides after learning whether it is granted),
+    state-led ventures; what is left is returned (unspent).
     """
     cfg, pol = state.config, state.policy_config
     budget = available_budget(state)
@@ -165,11 +175,15 @@ def step(state: EconomyState, plan: PolicyPlan, policy_name: str = "policy") -> 
                       decisions=cfg.decision_sharpness > 0,
                       followers=(cfg.follower_pool, state.n_regions, state.n_products)
                       if imitating else None)
-    att = attempts(state, sigma, draws, absorbed)
+    considered = attempts(state, sigma, draws)
     remaining = budget - admin_fixed - research_spent - input_spent
-    granted, subsidy_spent = grant_subsidies(att, sigma, remaining, pol.admin_grant_rate)
-    funded = ~att.induced | (granted > 0)  # induced attempts happen only if paid for
-    att, granted = att.subset(funded), granted[funded]
+    priority = None
+    if plan.grant_value is not None:
+        priority = grant_gain(state, considered, sigma, plan.grant_value, plan.grant_mcpf,
+                              absorbed, pol.admin_grant_rate)
+    decided = apply_and_decide(state, considered, sigma, remaining, absorbed,
+                               pol.admin_grant_rate, priority)
+    att, granted, subsidy_spent = decided.made, decided.granted_rate, decided.subsidy_spent
     success = successes(state, att.region, att.product, att.u_success, granted, absorbed)
     private_cost = np.bincount(att.region, weights=att.cost * (1.0 - granted),
                                minlength=state.n_regions)
@@ -211,5 +225,6 @@ def step(state: EconomyState, plan: PolicyPlan, policy_name: str = "policy") -> 
         subsidy_spent=subsidy_spent + venture_spent, public_input_spent=input_spent,
         admin_spent=admin_fixed + grant_admin, private_cost=private_cost,
         discoveries=discoveries, established=established, n_attempts=len(att), draws=draws,
-        admin_fixed=admin_fixed,
+        admin_fixed=admin_fixed, applications=decided.applications, grants=decided.grants,
+        idiosyncratic_value=decided.idiosyncratic_value,
     )

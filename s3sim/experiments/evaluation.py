@@ -31,11 +31,18 @@ related_share, complex_share
     share of the policy run's new specialisations that are related (density above
     the region's median among absent products) or complex (PCI above the median PCI
     of the product space).
-net_benefit, net_benefit_5pct, net_benefit_full_employment
-    discounted output gain minus additional private attempt costs minus public spending
-    at the marginal cost of public funds (:mod:`s3sim.experiments.welfare`), at 3 % and
-    5 %, and at 3 % with the inputs behind additional output valued at their
-    opportunity cost (``omega = 0.8``, full employment).
+share_spent
+    share of the money available that the policy spent (budget_spent over budget_spent
+    plus budget_unspent).
+net_benefit, net_benefit_5pct, net_benefit_full_employment, net_benefit_idle_inputs
+    discounted valued output gain minus additional private attempt costs plus the
+    firms' idiosyncratic value minus public spending at the marginal cost of public
+    funds (:mod:`s3sim.experiments.welfare`), at 3 % and 5 % with inputs at the shadow
+    wage of each region's labour market, and at 3 % at full employment (inputs at their
+    market value: only the owners' margin of additional output counts) and with idle
+    inputs (all of it counts).
+spent_pv
+    public spending over the paired baseline, present value at 3 %.
 mvpf_numerator, mvpf_denominator
     the parts of the marginal value of public funds (Hendren & Sprung-Keyser 2020); a
     group's MVPF is the ratio of their totals.
@@ -45,6 +52,8 @@ established_gain
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,10 +65,11 @@ __all__ = ["EFFECT_COLUMNS", "cost_per_entry", "paired_effects", "summarize_effe
 
 EFFECT_COLUMNS: tuple[str, ...] = (
     "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
-    "output_gain", "employment_gain", "budget_spent", "budget_unspent",
+    "output_gain", "employment_gain", "budget_spent", "budget_unspent", "share_spent",
     "cost_per_additional_entry", "subsidised_entries", "deadweight", "related_share",
     "complex_share", "net_benefit", "net_benefit_5pct", "net_benefit_full_employment",
-    "mvpf_numerator", "mvpf_denominator", "established_gain",
+    "net_benefit_idle_inputs", "mvpf_numerator", "mvpf_denominator", "spent_pv",
+    "established_gain",
 )
 _KEYS = ["seed", "region"]
 
@@ -112,6 +122,8 @@ def paired_effects(policy: SimulationResult, baseline: SimulationResult) -> pd.D
     out["employment_gain"] = pf["employment"] - bf["employment"]
     out["budget_spent"] = totals_p["budget_spent"]
     out["budget_unspent"] = totals_p["budget_unspent"]
+    available = totals_p["budget_spent"] + totals_p["budget_unspent"]
+    out["share_spent"] = totals_p["budget_spent"] / available.where(available > 0)
     out["cost_per_additional_entry"] = np.where(
         out["additional_entries"] > 0,
         out["budget_spent"] / out["additional_entries"].where(out["additional_entries"] > 0),
@@ -122,27 +134,30 @@ def paired_effects(policy: SimulationResult, baseline: SimulationResult) -> pd.D
     out["related_share"] = totals_p["related_entries"] / totals_p["entries"].where(
         totals_p["entries"] > 0)
     out["complex_share"] = _complex_share(policy).reindex(out.index)
-    out = out.join(_welfare(p, b))
+    from s3sim.experiments.welfare import success_value_of_result
+
+    out = out.join(_welfare(p, b, success_value_of_result(baseline)))
     return out.reset_index()
 
 
-def _welfare(policy: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
-    """Net benefit, MVPF parts and established specialisations (:mod:`welfare`)."""
-    from s3sim.experiments.phase import FULL_EMPLOYMENT_INPUT_COST
-    from s3sim.experiments.welfare import WelfareParameters, paired_welfare
+def _welfare(policy: pd.DataFrame, baseline: pd.DataFrame, success: Any) -> pd.DataFrame:
+    """Net benefit at the three valuations, MVPF parts, established specialisations."""
+    from s3sim.experiments.welfare import VALUATIONS, paired_welfare
 
-    slack = paired_welfare(policy, baseline).set_index(_KEYS)
-    full = paired_welfare(policy, baseline, WelfareParameters(
-        discount_rates=(0.03,), input_cost_share=FULL_EMPLOYMENT_INPUT_COST)).set_index(_KEYS)
+    valued = {name: paired_welfare(policy, baseline, params, success).set_index(_KEYS)
+              for name, params in VALUATIONS.items()}
+    shadow = valued["shadow_wage"]
     out = pd.DataFrame({
-        "net_benefit": slack["net_benefit_3pct"],
-        "net_benefit_5pct": slack["net_benefit_5pct"],
-        "net_benefit_full_employment": full["net_benefit_3pct"],
-        "mvpf_numerator": slack["mvpf_numerator"],
-        "mvpf_denominator": slack["mvpf_denominator"],
+        "net_benefit": shadow["net_benefit_3pct"],
+        "net_benefit_5pct": shadow["net_benefit_5pct"],
+        "net_benefit_full_employment": valued["full_employment"]["net_benefit_3pct"],
+        "net_benefit_idle_inputs": valued["idle_inputs"]["net_benefit_3pct"],
+        "mvpf_numerator": shadow["mvpf_numerator"],
+        "mvpf_denominator": shadow["mvpf_denominator"],
+        "spent_pv": shadow["spent_pv"],
     })
-    if "established_gain" in slack:
-        out["established_gain"] = slack["established_gain"]
+    if "established_gain" in shadow:
+        out["established_gain"] = shadow["established_gain"]
     return out
 
 

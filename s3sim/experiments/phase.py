@@ -36,7 +36,6 @@ region, on average) *and* the 95 % interval excludes zero; otherwise ``none``.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,13 +52,12 @@ __all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict",
 
 CASE_GROUPS = ("limit_cases", "cases")
 BASELINE = "none"
-FULL_EMPLOYMENT_INPUT_COST = 0.8
-"""``omega`` of ``net_benefit_full_employment``: in a fully employed economy only the
-owners' margin of additional output (20 %, the share consistent with a success being
-worth ``success_value`` to its owner) is a net gain; the inputs behind the rest would
-have produced elsewhere."""
 TREATMENT = "smart_specialisation"
 CONTROL = "generic_subsidy"
+ORACLE = "oracle"
+ARMS = (TREATMENT, CONTROL, ORACLE)
+NOMINAL_BUDGET_SHARE = 0.01
+"""The budget share of the equal-budget comparison (1 % of initial output a year)."""
 _GROUPS = ("scenario", "policy")
 
 
@@ -159,74 +157,118 @@ def verdict(mean: float, low: float, high: float, min_effect: float) -> str:
     return "none"
 
 
-def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Cell],
-                 min_effect_share: float, welfare: Any = None
+def _per_seed_nb(policy: pd.DataFrame, baseline: pd.DataFrame, success: Any
+                 ) -> pd.DataFrame:
+    """Per-seed means over regions of the policy's paired welfare at every valuation."""
+    from s3sim.experiments.welfare import VALUATIONS, paired_welfare
+
+    out = None
+    for name, params in VALUATIONS.items():
+        w = paired_welfare(policy, baseline, params, success).groupby("seed").mean(
+            numeric_only=True)
+        if out is None:
+            out = w.drop(columns=[c for c in ("region",) if c in w.columns]).copy()
+        out[f"nb_{name}"] = w["net_benefit_3pct"]
+    assert out is not None
+    avail = policy.groupby("seed")[["budget_spent", "budget_unspent"]].sum()
+    total = avail["budget_spent"] + avail["budget_unspent"]
+    out["spent_share"] = avail["budget_spent"] / total.where(total > 0)
+    return out
+
+
+def phase_frames(results: Mapping[tuple[int, str, float | None], pd.DataFrame],
+                 cells: list[Cell], min_effect_share: float,
+                 successes: Mapping[int, Any], nominal: float = NOMINAL_BUDGET_SHARE,
                  ) -> dict[str, pd.DataFrame]:
-    """Build the ``phase``, ``limit_cases`` and ``cases`` tables from the cells' runs.
+    """Build the ``phase``, ``limit_cases``, ``cases`` and ``dose_response`` tables.
 
     Parameters
     ----------
-    results : mapping (cell index, policy name) -> regions DataFrame
+    results : mapping (cell index, policy name, budget share) -> regions DataFrame
+        The baseline's budget share is None.
     cells : list of Cell
     min_effect_share : float
-        Minimum effect as a share of the money spent per region (mean of the two
-        instruments), stated in advance.
-    welfare : WelfareParameters, optional
+        Minimum effect as a share of the money spent per region, stated in advance.
+    successes : mapping cell index -> SuccessValue
+        Each cell's measured value of a success (:mod:`s3sim.engine.valuation`).
+    nominal : float
+        The budget share of the equal-budget comparison.
     """
-    from s3sim.experiments.welfare import (
-        WelfareParameters,
-        divergence,
-        paired_welfare,
-        resilience,
-    )
+    from s3sim.experiments.spending import at_spending, equal_spending, spending_curve
+    from s3sim.experiments.welfare import divergence, resilience
     from s3sim.stats import t_interval
 
-    params = welfare or WelfareParameters()
     grid_rows: list[dict[str, Any]] = []
     case_rows: dict[str, list[dict[str, Any]]] = {g: [] for g in CASE_GROUPS}
+    dose_rows: list[dict[str, Any]] = []
     swept = sorted({k for c in cells for k in c.values})
     for cell in cells:
-        treat, ctrl = results.get((cell.index, TREATMENT)), results.get((cell.index, CONTROL))
-        if treat is None or ctrl is None:
+        base = results.get((cell.index, BASELINE, None))
+        if base is None:
             continue
-        diff = paired_welfare(treat, ctrl, params)
-        money = 0.5 * (_spent(treat) + _spent(ctrl))
-        per_seed = diff.groupby("seed").mean(numeric_only=True)
-        metrics = {"net_benefit": _first_net(per_seed, params)}
-        for rate in params.discount_rates:
-            col = f"net_benefit_{round(rate * 100, 6):g}pct".replace(".", "_")
-            metrics[col] = per_seed[col]
-        metrics["output_gain_pv"] = per_seed["output_gain_pv"]
-        metrics["private_cost_pv"] = per_seed["private_cost_pv"]
-        metrics["spent_pv"] = per_seed["spent_pv"]
-        for extra in ("established_gain", "output_gain_final", "employment_gain_final"):
-            if extra in per_seed:
-                metrics[extra] = per_seed[extra]
-        full = paired_welfare(treat, ctrl, dataclasses.replace(
-            params, input_cost_share=FULL_EMPLOYMENT_INPUT_COST)).groupby("seed").mean(
-            numeric_only=True)
-        metrics["net_benefit_full_employment"] = _first_net(full, params)
-        base = results.get((cell.index, BASELINE))
-        if base is not None:
-            metrics["net_benefit_per_unit_spent"] = (_per_unit(treat, base, params)
-                                                     - _per_unit(ctrl, base, params))
-            full_params = dataclasses.replace(params,
-                                              input_cost_share=FULL_EMPLOYMENT_INPUT_COST)
-            metrics["net_benefit_full_employment_per_unit_spent"] = (
-                _per_unit(treat, base, full_params) - _per_unit(ctrl, base, full_params))
-        metrics["divergence"] = divergence(treat) - divergence(ctrl)
+        success = successes[cell.index]
+        arms: dict[str, dict[float, pd.DataFrame]] = {}
+        for (index, name, level), frame in results.items():
+            if index == cell.index and name in ARMS and level is not None:
+                arms.setdefault(name, {})[float(level)] = _per_seed_nb(frame, base, success)
+        if nominal not in arms.get(TREATMENT, {}) or nominal not in arms.get(CONTROL, {}):
+            continue
+        for name, levels in arms.items():
+            for level, per_seed in sorted(levels.items()):
+                for column in ("spent_pv", "spent_share", *(f"nb_{v}" for v in _VALUED)):
+                    mean, low, high = t_interval(per_seed[column].to_numpy())
+                    dose_rows.append({"case": cell.name, "grid": cell.grid, "policy": name,
+                                      "budget_share": level, "metric": column, "mean": mean,
+                                      "ci_low": low, "ci_high": high,
+                                      "n_seeds": int(per_seed[column].notna().sum())})
+        treat, ctrl = arms[TREATMENT][nominal], arms[CONTROL][nominal]
+        metrics: dict[str, pd.Series] = {}
+        for valuation in _VALUED:
+            col = f"nb_{valuation}"
+            metrics[_metric_name("net_benefit", valuation)] = treat[col] - ctrl[col]
+        metrics["net_benefit_5pct"] = treat["net_benefit_5pct"] - ctrl["net_benefit_5pct"]
+        for valuation in _VALUED:
+            col = f"nb_{valuation}"
+            curves = {name: spending_curve(levels, col) for name, levels in arms.items()}
+            diff, level = equal_spending(curves[TREATMENT], curves[CONTROL],
+                                         treat["spent_pv"], ctrl["spent_pv"])
+            metrics[_metric_name("net_benefit_equal_spending", valuation)] = diff
+            if valuation == "shadow_wage":
+                metrics["equal_spending"] = level
+            if ORACLE in curves and nominal in arms[ORACLE]:
+                oracle = arms[ORACLE][nominal]
+                metrics[_metric_name("oracle_minus_generic", valuation)] = equal_spending(
+                    curves[ORACLE], curves[CONTROL], oracle["spent_pv"], ctrl["spent_pv"])[0]
+                at = pd.concat([treat["spent_pv"], oracle["spent_pv"]], axis=1).min(axis=1)
+                metrics[_metric_name("s3_share_of_oracle", valuation)] = _share(
+                    at_spending(curves[TREATMENT], at), at_spending(curves[ORACLE], at))
+        for name, short in ((TREATMENT, "s3"), (CONTROL, "generic"), (ORACLE, "oracle")):
+            if name in arms and nominal in arms[name]:
+                metrics[f"spent_share_{short}"] = arms[name][nominal]["spent_share"]
+        for extra in ("output_gain_pv", "private_cost_pv", "idiosyncratic_value_pv",
+                      "spent_pv", "established_gain", "output_gain_final",
+                      "employment_gain_final"):
+            if extra in treat and extra in ctrl:
+                metrics[extra] = treat[extra] - ctrl[extra]
+        frame_t = results[(cell.index, TREATMENT, nominal)]
+        frame_c = results[(cell.index, CONTROL, nominal)]
+        metrics["divergence"] = divergence(frame_t) - divergence(frame_c)
         shock = cell.overrides.get("scenario.shock_year", 10)
         if cell.overrides.get("scenario.shock_cluster") is not None:
-            hit_t, hit_c = resilience(treat, int(shock)), resilience(ctrl, int(shock))
+            hit_t, hit_c = resilience(frame_t, int(shock)), resilience(frame_c, int(shock))
             metrics["output_lost"] = hit_t["output_lost"] - hit_c["output_lost"]
             metrics["years_to_recover"] = hit_t["years_to_recover"] - hit_c["years_to_recover"]
-        min_effect = min_effect_share * float(money)
+        money = float(0.5 * (treat["spent_pv"].mean() + ctrl["spent_pv"].mean()))
         for metric, values in metrics.items():
-            mean, low, high = t_interval(values.to_numpy())
             if values.empty:
                 continue
-            # a ratio per unit of money: the minimum effect is the share itself
-            floor = min_effect_share if metric.endswith("per_unit_spent") else min_effect
+            mean, low, high = t_interval(values.to_numpy())
+            if metric.startswith("net_benefit_equal_spending"):
+                floor = min_effect_share * float(metrics["equal_spending"].mean())
+            elif metric.startswith("net_benefit"):
+                floor = min_effect_share * money
+            else:
+                floor = np.nan
             row = {"metric": metric, "mean": mean, "ci_low": low, "ci_high": high,
                    "n_seeds": int(values.notna().sum()), "min_effect": floor,
                    "verdict": verdict(mean, low, high, floor)
@@ -237,41 +279,33 @@ def phase_frames(results: Mapping[tuple[int, str], pd.DataFrame], cells: list[Ce
                 grid_rows.append({**{k: cell.values.get(k, np.nan) for k in swept},
                                   "grid": cell.grid, "cell": cell.name, **row})
     return {"phase": pd.DataFrame(grid_rows),
-            **{g: pd.DataFrame(rows) for g, rows in case_rows.items()}}
+            **{g: pd.DataFrame(rows) for g, rows in case_rows.items()},
+            "dose_response": pd.DataFrame(dose_rows)}
 
 
-def _per_unit(policy: pd.DataFrame, baseline: pd.DataFrame, params: Any) -> pd.Series:
-    """Net benefit against laissez-faire per unit of money spent, per seed (all regions).
-
-    Comparing instruments on this ratio separates *how well* money is used from *how
-    much* of the budget an instrument manages to spend.
-    """
-    from s3sim.experiments.welfare import paired_welfare, system_welfare
-
-    total = system_welfare(paired_welfare(policy, baseline, params)).set_index("seed")
-    net = _first_net(total, params)
-    return net / total["spent_pv"].where(total["spent_pv"] > 0)
+_VALUED = ("shadow_wage", "full_employment", "idle_inputs")
 
 
-def _spent(regions: pd.DataFrame) -> float:
-    """Mean money spent per region over the run (averaged over seeds)."""
-    per = regions.groupby(["seed", "region"])["budget_spent"].sum()
-    return float(per.mean()) if len(per) else 0.0
+def _metric_name(stem: str, valuation: str) -> str:
+    return stem if valuation == "shadow_wage" else f"{stem}_{valuation}"
 
 
-def _first_net(per_seed: pd.DataFrame, params: Any) -> pd.Series:
-    rate = params.discount_rates[0]
-    return per_seed[f"net_benefit_{round(rate * 100, 6):g}pct".replace(".", "_")]
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    """``part / whole`` per seed where the whole (the oracle's gain) is positive."""
+    return part / whole.where(whole > 0)
 
 
 def write_phase_tables(sweep_dir: str | Path, phase: Mapping[str, Any],
-                       results: Mapping[tuple[int, str], pd.DataFrame]) -> list[Path]:
-    """Write ``phase.csv`` and ``limit_cases.csv`` (and the phase figures) into the sweep."""
+                       results: Mapping[tuple[int, str, float | None], pd.DataFrame],
+                       successes: Mapping[int, Any]) -> list[Path]:
+    """Write the phase, limit-case, case and dose-response tables and the figures."""
     from s3sim.io import atomic_write
 
     sweep_dir = Path(sweep_dir)
     cells = phase_cells(phase)
-    frames = phase_frames(results, cells, float(phase.get("min_effect_share", 0.05)))
+    frames = phase_frames(results, cells, float(phase.get("min_effect_share", 0.05)),
+                          successes, float(phase.get("nominal_budget_share",
+                                                     NOMINAL_BUDGET_SHARE)))
     written = []
     for name, frame in frames.items():
         if frame.empty and name != "phase":
@@ -281,8 +315,10 @@ def write_phase_tables(sweep_dir: str | Path, phase: Mapping[str, Any],
             frame.to_csv(tmp, index=False)
         written.append(path)
     grid = frames["phase"]
-    if not grid.empty:
-        from s3sim.viz.phase import draw_phase_diagrams
+    from s3sim.viz.phase import draw_dose_response, draw_phase_diagrams
 
+    if not grid.empty:
         written += draw_phase_diagrams(grid, sweep_dir / "figures")
+    if not frames["dose_response"].empty:
+        written += draw_dose_response(frames["dose_response"], sweep_dir / "figures")
     return written

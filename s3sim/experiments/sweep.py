@@ -594,11 +594,25 @@ def _phase_tables(root: Path, jobs: list[Job]) -> dict[str, Path]:
     conf = OmegaConf.load(done[0].result_dir / CONFIG_FILE)
     phase = OmegaConf.to_container(conf.phase, resolve=True)
     assert isinstance(phase, dict)
+    from s3sim.config import model_config_from_mapping
+    from s3sim.engine.valuation import measure_success_value
     from s3sim.experiments.phase import write_phase_tables
+    from s3sim.experiments.simulation import METADATA_FILE, PRODUCT_SPACE_FILE
+    from s3sim.space.product_space import ProductSpace
 
-    results = {(int(param_value(j, "phase.cell")), str(j.params.get("policy.name"))):
-               pd.read_parquet(j.result_dir / "regions.parquet") for j in done}
-    written = write_phase_tables(root, phase, results)
+    results: dict[tuple[int, str, float | None], pd.DataFrame] = {}
+    successes: dict[int, Any] = {}
+    for j in done:
+        cell = int(param_value(j, "phase.cell"))
+        name = str(j.params.get("policy.name"))
+        level = None if name == "none" else float(j.params.get("policy.budget_share") or 0.0)
+        results[(cell, name, level)] = pd.read_parquet(j.result_dir / "regions.parquet")
+        if name == "none" and cell not in successes:
+            meta = json.loads((j.result_dir / METADATA_FILE).read_text())
+            successes[cell] = measure_success_value(
+                model_config_from_mapping(meta["model"]),
+                ProductSpace.load(j.result_dir / PRODUCT_SPACE_FILE))
+    written = write_phase_tables(root, phase, results, successes)
     return {p.stem: p for p in written if p.suffix == ".csv"}
 
 

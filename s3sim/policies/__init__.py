@@ -9,6 +9,7 @@ from s3sim.config import POLICY_NAMES, ConfigError, PolicyConfig
 from s3sim.policies.base import Policy, PolicyPlan, StepOutcome
 from s3sim.policies.generic_subsidy import GenericSubsidy
 from s3sim.policies.laissez_faire import NoPolicy
+from s3sim.policies.oracle import Oracle
 from s3sim.policies.picking_winners import PickingWinners
 from s3sim.policies.research_funding import ResearchFunding
 from s3sim.policies.smart_specialisation import SmartSpecialisation
@@ -17,7 +18,8 @@ __all__ = ["POLICIES", "Policy", "PolicyPlan", "StepOutcome", "make_policy"]
 
 POLICIES: dict[str, type[Policy]] = {
     cls.name: cls
-    for cls in (NoPolicy, GenericSubsidy, SmartSpecialisation, PickingWinners, ResearchFunding)
+    for cls in (NoPolicy, GenericSubsidy, SmartSpecialisation, PickingWinners, ResearchFunding,
+                Oracle)
 }
 assert tuple(POLICIES) == POLICY_NAMES
 

@@ -23,9 +23,10 @@ prioritise. Four rules are offered (``selection_rule``):
 ``random`` (a control: no information)
     A standard-normal draw per product: priorities unrelated to any advantage.
 ``oracle`` (a control: perfect information)
-    ``z(iota_q) + z(xi_rq) + z(d_rq)``: the products where the gap between social and
-    private returns is largest (fastest imitation, ``docs/model.md`` 7.9), that suit
-    the region and that it can reach — seen without noise.
+    ``z(pi_rq (SV_rq - V_q))``: the expected externality of an attempt, the true success
+    probability (latent suitability included) times the gap between the social and the
+    private value of a success (:func:`s3sim.engine.valuation.social_value_of_success`,
+    in the valuation of ``valuation_*``) — seen without noise.
 
 Statistical rules see the truth through ``signal_noise`` without the informant
 discount. ``signal_noise_lagging`` and ``capture_lagging`` set governance quality
@@ -71,6 +72,8 @@ class SelectionInputs:
     suitability: np.ndarray | None = None
     imitation: np.ndarray | None = None
     region_types: np.ndarray | None = None
+    externality: np.ndarray | None = None
+    """Expected externality of an attempt per (region, product) (the oracle rule's truth)."""
 
 
 def _truth(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray:
@@ -96,11 +99,9 @@ def _truth(config: PolicyConfig, inputs: SelectionInputs) -> np.ndarray:
     if rule == "random":
         return np.array(inputs.noise, dtype=float)
     if rule == "oracle":
-        z_i = zscore(np.zeros(inputs.pci.shape) if inputs.imitation is None
-                          else inputs.imitation[None, :])
-        z_s = (np.zeros_like(z_d) if inputs.suitability is None
-               else zscore(inputs.suitability))
-        return np.broadcast_to(z_i, z_d.shape) + z_s + z_d
+        if inputs.externality is None:
+            raise ValueError("the oracle rule needs SelectionInputs.externality")
+        return zscore(inputs.externality)
     raise ValueError(f"unknown selection_rule {rule!r}")  # guarded by PolicyConfig
 
 

@@ -96,6 +96,12 @@ class SmartSpecialisation(Policy):
         self._buy_public_inputs(plan, obs, budget, self.priorities)
         return plan
 
+    def _externality(self, obs: Observation) -> np.ndarray:
+        """Expected externality of an attempt: true success probability times the gap."""
+        cfg = self.config
+        value = obs.social_value(cfg.valuation_discount, cfg.valuation_input_cost_share)
+        return obs.success_probability() * value.gap
+
     def _bodies_in_domain(self, obs: Observation) -> np.ndarray:
         """Research bodies whose domain is a priority of their region or near one."""
         body_region, body_domain = obs.research_region, obs.research_domain
@@ -151,6 +157,8 @@ class SmartSpecialisation(Policy):
             noise=noise,
             imitation=obs.imitation,
             region_types=obs.region_types,
+            externality=self._externality(obs) if self.config.selection_rule == "oracle"
+            else None,
         )
         score = priority_scores(self.config, inputs)
         n = min(self.config.n_priorities, n_products)

@@ -30,14 +30,17 @@ log = logging.getLogger(__name__)
 HEADLINE_METRICS: tuple[str, ...] = (
     "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
     "output_gain", "budget_spent", "deadweight", "related_share", "complex_share",
-    "net_benefit", "net_benefit_5pct", "net_benefit_full_employment", "established_gain",
+    "net_benefit", "net_benefit_5pct", "net_benefit_full_employment",
+    "net_benefit_idle_inputs", "established_gain",
 )
 _WELFARE_METRICS: tuple[tuple[str, str], ...] = (
-    ("net_benefit", "net benefit (3 %)"),
+    ("net_benefit", "net benefit (shadow wage, 3 %)"),
     ("net_benefit_5pct", "net benefit (5 %)"),
     ("net_benefit_full_employment", "net benefit, full employment"),
+    ("net_benefit_idle_inputs", "net benefit, idle inputs"),
     ("established_gain", "add. established"),
     ("budget_spent", "spent"),
+    ("share_spent", "share of budget spent"),
 )
 
 
@@ -382,6 +385,10 @@ def write_report(sweep_dir: Path, *, kind: str, tidy: pd.DataFrame, effects: pd.
                 reg_summary.to_csv(tmp, index=False)
             md += _region_section(reg_summary, reg_cost, steps)
 
+    if not effects.empty:
+        from s3sim.report.spending import spending_section
+
+        md += spending_section(_stringify(effects, params), figdir)
     md += ["## Figures", ""]
     contexts = sorted(tidy["context"].unique())
     map_context = "default" if "default" in contexts else (contexts[0] if contexts else "")

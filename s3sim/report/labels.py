@@ -20,6 +20,7 @@ POLICY_LABELS: dict[str, str] = {
     "smart_specialisation_practised": "Smart specialisation as practised",
     "picking_winners": "Picking winners",
     "research_funding": "Research funding",
+    "oracle": "Oracle (upper bound of targeting)",
 }
 
 _PARAM_LABELS: dict[str, str] = {
@@ -114,18 +115,28 @@ METRICS: dict[str, Metric] = {
         "s3sim.experiments.evaluation.cost_per_entry). Lower is better."),
     "net_benefit": Metric(
         "net benefit", "output units per region (present value)",
-        "Output gain minus additional private attempt costs minus public spending times 1.3 "
+        "Valued output gain minus additional private attempt costs, plus the firms' "
+        "idiosyncratic value of the attempts they chose, minus public spending times 1.3 "
         "(the marginal cost of public funds, 0.3), discounted at 3 % a year over the run, "
-        "against the baseline on the same seed (s3sim.experiments.welfare). Counts the "
-        "whole additional output as a gain: right when the inputs behind it would "
-        "otherwise be idle."),
+        "against the baseline on the same seed (s3sim.experiments.welfare). Output is "
+        "valued at the owners' margin (the share that makes a success worth what its "
+        "owner expects, success_value) plus the wages of inputs that would otherwise be "
+        "idle, at the shadow wage of each region's simulated labour market."),
     "net_benefit_5pct": Metric(
         "net benefit (5 %)", "output units per region (present value)",
         "The net benefit discounted at 5 % a year."),
     "net_benefit_full_employment": Metric(
         "net benefit, full employment", "output units per region (present value)",
-        "The net benefit when the inputs behind additional output would have produced "
-        "elsewhere: only 20 % of additional output (the owners' margin) counts as a gain."),
+        "The net benefit with every input valued at its market price: only the owners' "
+        "margin of additional output counts as a gain."),
+    "net_benefit_idle_inputs": Metric(
+        "net benefit, idle inputs", "output units per region (present value)",
+        "The net benefit when the inputs behind additional output would otherwise be idle: "
+        "all of it counts as a gain (an upper bound)."),
+    "share_spent": Metric(
+        "share of budget spent", "share, 0-1",
+        "Money the instrument spent over the money it had; the rest is unspent and shown, "
+        "never counted as spending."),
     "established_gain": Metric(
         "additional established specialisations", "specialisations per region",
         "New specialisations whose RCA rose from below 0.5 to at least 1, held it 3 years "
@@ -145,7 +156,8 @@ METRICS: dict[str, Metric] = {
     "employment": Metric("employment", "labour units", "Regional employment."),
 }
 
-SHARE_METRICS: frozenset[str] = frozenset({"deadweight", "related_share", "complex_share"})
+SHARE_METRICS: frozenset[str] = frozenset({"deadweight", "related_share", "complex_share",
+                                          "share_spent"})
 
 
 def metric_label(key: str, unit: bool = True) -> str:
@@ -187,7 +199,8 @@ def glossary_markdown(n_seeds: int | None = None) -> list[str]:
     for key in ("additional_entries", "additional_diversity", "additional_mean_pci",
                 "output_gain", "budget_spent", "deadweight", "cost_per_entry",
                 "related_share", "complex_share", "net_benefit", "net_benefit_5pct",
-                "net_benefit_full_employment", "established_gain", "mvpf"):
+                "net_benefit_full_employment", "net_benefit_idle_inputs", "share_spent",
+                "established_gain", "mvpf"):
         m = METRICS[key]
         md.append(f"| {m.label} | {m.unit} | {m.definition} |")
     md.append("")

@@ -15,7 +15,8 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-__all__ = ["draw_phase_diagrams", "phase_figure"]
+__all__ = ["dose_response_figure", "draw_dose_response", "draw_phase_diagrams",
+           "phase_figure"]
 
 _LABELS = {
     "imitation_speed": "imitation speed (share of pioneer rent lost per year)",
@@ -87,12 +88,15 @@ def _outline(x: int, y: int):
 
 def draw_phase_diagrams(grid: pd.DataFrame, out_dir: str | Path,
                         metrics: tuple[str, ...] = ("net_benefit",
-                                                    "net_benefit_full_employment"),
+                                                    "net_benefit_equal_spending",
+                                                    "net_benefit_full_employment",
+                                                    "net_benefit_equal_spending_full_employment"),
                         ) -> list[Path]:
     """Write one phase diagram per grid and metric as PNG (200 dpi) and SVG.
 
-    Files: ``phase_<grid>.png`` for ``net_benefit`` and ``phase_<grid>_<suffix>.png`` for
-    the others (``net_benefit_full_employment`` -> ``_full_employment``).
+    Files: ``phase_<grid>.png`` for ``net_benefit`` (equal budgets) and
+    ``phase_<grid>_<suffix>.png`` for the others (``net_benefit_equal_spending`` ->
+    ``_equal_spending``, ``net_benefit_full_employment`` -> ``_full_employment``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -107,4 +111,70 @@ def draw_phase_diagrams(grid: pd.DataFrame, out_dir: str | Path,
                 path = out / f"phase_{name}{tail}{suffix}"
                 fig.savefig(path, **kwargs)
                 written.append(path)
+    return written
+
+
+_ARM_STYLE = {"generic_subsidy": ("Generic subsidy", "tab:orange", "o"),
+              "smart_specialisation": ("Smart specialisation", "tab:blue", "s"),
+              "oracle": ("Oracle (upper bound)", "tab:green", "^")}
+_VALUATION_LABEL = {"nb_shadow_wage": "inputs at the shadow wage",
+                    "nb_full_employment": "full employment",
+                    "nb_idle_inputs": "idle inputs"}
+
+
+def dose_response_figure(dose: pd.DataFrame, case: str,
+                         valuations: tuple[str, ...] = ("nb_shadow_wage", "nb_full_employment",
+                                                        "nb_idle_inputs")) -> Figure:
+    """Net benefit against money actually spent, one panel per valuation, for one cell.
+
+    Each instrument's points are its budget levels (mean over seeds, 95 % interval as
+    error bars on both axes), joined through the origin (zero money is the baseline).
+    """
+    rows = dose[dose["case"] == case]
+    fig = Figure(figsize=(4.0 * len(valuations), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(valuations), squeeze=False)[0]
+    for ax, metric in zip(axes, valuations, strict=True):
+        for policy, (label, color, marker) in _ARM_STYLE.items():
+            spent = rows[(rows["policy"] == policy) & (rows["metric"] == "spent_pv")]
+            value = rows[(rows["policy"] == policy) & (rows["metric"] == metric)]
+            if spent.empty or value.empty:
+                continue
+            both = spent.merge(value, on="budget_share", suffixes=("_x", "_y")).sort_values(
+                "budget_share")
+            x = np.concatenate([[0.0], both["mean_x"].to_numpy()])
+            y = np.concatenate([[0.0], both["mean_y"].to_numpy()])
+            ax.plot(x, y, color=color, lw=1.2, label=label)
+            ax.errorbar(both["mean_x"], both["mean_y"],
+                        xerr=_half(both, "x"), yerr=_half(both, "y"),
+                        fmt=marker, color=color, ms=4, capsize=2, lw=0.8)
+        ax.axhline(0.0, color="0.5", lw=0.6)
+        ax.set_xlabel("money spent per region (present value, output units)")
+        ax.set_ylabel("net benefit per region (output units)")
+        ax.set_title(_VALUATION_LABEL.get(metric, metric), fontsize=9)
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.suptitle(f"{case}: net benefit against money actually spent "
+                 "(budget levels, 95 % CI over seeds)", fontsize=9)
+    return fig
+
+
+def _half(frame: pd.DataFrame, axis: str) -> np.ndarray:
+    """Asymmetric error bars from ``ci_low``/``ci_high`` (zero where undefined)."""
+    mean = frame[f"mean_{axis}"].to_numpy()
+    low = np.nan_to_num(mean - frame[f"ci_low_{axis}"].to_numpy())
+    high = np.nan_to_num(frame[f"ci_high_{axis}"].to_numpy() - mean)
+    return np.vstack([np.maximum(low, 0.0), np.maximum(high, 0.0)])
+
+
+def draw_dose_response(dose: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Write ``dose_response_<case>.png|svg`` for every limit case and named case."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    cases = dose[dose["grid"].isin(["limit_cases", "cases"])]["case"].unique()
+    for case in cases:
+        fig = dose_response_figure(dose, case)
+        for suffix, kwargs in ((".png", {"dpi": 200}), (".svg", {})):
+            path = out / f"dose_response_{case}{suffix}"
+            fig.savefig(path, **kwargs)
+            written.append(path)
     return written
