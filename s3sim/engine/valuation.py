@@ -347,7 +347,7 @@ def social_value_of_success(state: EconomyState, success: SuccessValue, rate: fl
     Channels (module docstring), with :math:`v_r` the valued share, :math:`F` the
     impulse factor and :math:`Q`, :math:`A` the output and alive present values:
 
-    * owner :math:`V_q`; followers :math:`V_0 - V_q`; labour :math:`(v_r - \mu)Q`;
+    * owner :math:`V_q`; followers :math:`\kappa (V_0 - V_q)`; labour :math:`(v_r - \mu)Q`;
     * coordination :math:`C_{rq} = v_r \gamma_V F Q \sum_p X_{rp} S'(L_{rp}+\psi P_{rp})\phi_{pq}`
       (products in the externality domain);
     * spillover :math:`K_{rq} = v_r \gamma_d F A \sum_p X_{rp}\phi_{pq}/\sum_{q'}\phi_{pq'}`
@@ -357,7 +357,10 @@ def social_value_of_success(state: EconomyState, success: SuccessValue, rate: fl
     * congestion :math:`U_{rq} = v_r D(\gamma_L F) Q \ell_q X_r / E_r`
       (``growth_congestion``, labour intensity :math:`\ell_q`, :func:`displacement` D);
     * competition :math:`M_q = v_r D(\gamma_C F) Q` (``market_competition``: every
-      producer of q loses share).
+      producer of q loses share);
+
+    the output the success adds to others (followers, coordination, spillover) is itself
+    displaced: those channels carry :math:`\kappa = (1 - D(\gamma_L F))(1 - D(\gamma_C F))`.
     """
     cfg = state.config
     measured = state.measured
@@ -406,9 +409,13 @@ def social_value_of_success(state: EconomyState, success: SuccessValue, rate: fl
     if cfg.market_competition > 0:
         competition = np.broadcast_to(
             share * displacement(cfg.market_competition * factor) * q_pv, (n_r, n_p))
-    return SocialValue(owner=np.array(owner), followers=np.array(followers),
-                       labour=np.array(labour), coordination=np.asarray(coordination),
-                       spillover=np.asarray(spillover), crowding=crowding,
+    # the output the entrant adds to others (followers, coordination, spillovers) is itself
+    # displaced through the labour market and world demand, like the entrant's own
+    keep = (1.0 - displacement(cfg.growth_congestion * factor)) * (
+        1.0 - displacement(cfg.market_competition * factor))
+    return SocialValue(owner=np.array(owner), followers=keep * np.array(followers),
+                       labour=np.array(labour), coordination=keep * np.asarray(coordination),
+                       spillover=keep * np.asarray(spillover), crowding=crowding,
                        congestion=np.asarray(congestion),
                        competition=np.array(competition))
 
