@@ -193,6 +193,8 @@ def summarize(effects: pd.DataFrame, metrics: Sequence[str], by: Sequence[str],
     by = list(by)
     metrics = [m for m in metrics if m in effects]
     per_seed = effects.groupby([*by, seed_col], dropna=False)[metrics].mean().reset_index()
+    if method == "t":
+        return _summarize_t(per_seed, metrics, by, confidence)
     rows = []
     for key, grp in per_seed.groupby(by, dropna=False, sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -208,3 +210,35 @@ def summarize(effects: pd.DataFrame, metrics: Sequence[str], by: Sequence[str],
                          "sd": float(vals.std(ddof=1)) if vals.size > 1 else np.nan,
                          "n_seeds": int(vals.size)})
     return pd.DataFrame(rows)
+
+
+def _summarize_t(per_seed: pd.DataFrame, metrics: list[str], by: list[str],
+                 confidence: float) -> pd.DataFrame:
+    """:func:`summarize` with Student-t intervals, vectorised over groups and metrics.
+
+    The same numbers as :func:`t_interval` on each group (``mean +/- t_{n-1} sem``, NaN
+    bounds for n < 2, a zero-width interval when every value is equal), computed with
+    one ``groupby`` instead of a Python loop over groups.
+    """
+    long = per_seed.melt(id_vars=by, value_vars=metrics, var_name="metric",
+                         value_name="value").dropna(subset=["value"])
+    if long.empty:
+        return pd.DataFrame(columns=[*by, "metric", "mean", "ci_low", "ci_high", "sd",
+                                     "n_seeds"])
+    g = long.groupby([*by, "metric"], dropna=False, sort=True)["value"]
+    out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n_seeds": g.count()})
+    n = out["n_seeds"].to_numpy()
+    sem = out["sd"].to_numpy() / np.sqrt(np.maximum(n, 1))
+    with np.errstate(invalid="ignore"):
+        crit = _stats.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1))
+    half = np.where(sem > 0, crit * sem, 0.0)
+    mean = out["mean"].to_numpy()
+    out["ci_low"] = np.where(n >= 2, mean - half, np.nan)
+    out["ci_high"] = np.where(n >= 2, mean + half, np.nan)
+    out["n_seeds"] = out["n_seeds"].astype(int)
+    out = out.reset_index()
+    # the metric order of the loop version: groups sorted, metrics as given
+    out["_m"] = out["metric"].map({m: i for i, m in enumerate(metrics)})
+    out = out.sort_values([*by, "_m"], kind="mergesort").drop(columns="_m")
+    return out[[*by, "metric", "mean", "ci_low", "ci_high", "sd", "n_seeds"]].reset_index(
+        drop=True)

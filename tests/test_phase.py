@@ -89,9 +89,13 @@ def test_phase_tables_pair_the_instruments_at_equal_budget_and_equal_spending(tm
                     & (spent.grid == "g")].set_index("policy")["mean"]
     level = grid[grid.metric == "equal_spending"]["mean"].iloc[0]
     assert level <= nominal.min() + 1e-9
+    winners = frames["winners"].set_index("cell")
+    assert winners.loc["full_coverage", "winner_equal_spending"] == "no decisive difference"
+    assert winners.loc["full_coverage", "margin"] == 0.0
+    assert 0 < winners.loc["imitation_speed=0.0", "spent_share_generic"] <= 1
     written = write_phase_tables(tmp_path, phase, results, {0: success, 1: success})
     names = {p.name for p in written}
-    assert {"phase.csv", "limit_cases.csv", "dose_response.csv", "phase_g.png",
+    assert {"phase.csv", "limit_cases.csv", "dose_response.csv", "winners.csv", "phase_g.png",
             "phase_g_equal_spending.svg", "dose_response_full_coverage.png"} <= names
     assert np.isfinite(grid[grid.metric == "net_benefit"]["mean"]).all()
 

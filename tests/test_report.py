@@ -151,6 +151,23 @@ def test_summarize_and_ratio_of_sums():
         summarize(df, ["x"], by=["g"], method="jackknife")
 
 
+def test_summarize_equals_the_t_interval_of_each_group():
+    from s3sim.stats import t_interval
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"g": rng.choice(["a", "b", "c"], 300), "seed": rng.integers(0, 6, 300),
+                       "x": rng.normal(size=300), "y": 2.0})
+    df.loc[df["g"] == "c", "seed"] = 0  # one seed: no interval
+    s = summarize(df, ["x", "y"], by=["g"]).set_index(["g", "metric"])
+    per = df.groupby(["g", "seed"])[["x", "y"]].mean()
+    for (g, metric), row in s.iterrows():
+        mean, lo, hi = t_interval(per.loc[g, metric].to_numpy())
+        np.testing.assert_allclose([row["mean"], row["ci_low"], row["ci_high"]],
+                                   [mean, lo, hi], rtol=1e-12)
+    assert s.loc[("a", "y"), "ci_low"] == s.loc[("a", "y"), "ci_high"] == 2.0
+    assert np.isnan(s.loc[("c", "x"), "ci_low"])
+
+
 def test_labels_and_markdown():
     df = pd.DataFrame({"policy": ["none", "generic_subsidy"], "scenario": ["a", "a"],
                        "policy.budget_share": [0.01, 0.02]})

@@ -19,19 +19,28 @@ seeds and writes
     the same for other named cases (``phase.cases``, e.g. S3 as designed and as
     practised).
 
-Every metric is smart specialisation's minus the generic subsidy's, per region and
-averaged over regions within a seed (:mod:`s3sim.experiments.welfare`); the seed is the
-replication. Metrics: ``net_benefit`` (at 3 %; also ``net_benefit_3pct`` and
-``net_benefit_5pct``), ``net_benefit_full_employment`` (the same with the opportunity
-cost of inputs ``omega = 0.8``), ``output_gain_pv``, ``private_cost_pv``, ``spent_pv``,
-``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``,
-``net_benefit_per_unit_spent`` and ``net_benefit_full_employment_per_unit_spent`` (each
-instrument's net benefit against laissez-faire per unit of money it spent, when the cell
-ran the baseline)
+Every instrument runs at several budget levels (``policy.budget_share``); the baseline,
+run once per cell, is zero money. Metrics are smart specialisation's minus the generic
+subsidy's, per region and averaged over regions within a seed
+(:mod:`s3sim.experiments.welfare`); the seed is the replication. At **equal budget**
+(``nominal_budget_share``): ``net_benefit`` (3 %, inputs at the shadow wage),
+``net_benefit_full_employment``, ``net_benefit_idle_inputs``, ``net_benefit_5pct``; at
+**equal spending** (each curve read at the money both instruments spent,
+:mod:`s3sim.experiments.spending`): ``net_benefit_equal_spending`` (and its
+``_full_employment`` and ``_idle_inputs`` variants) and ``equal_spending`` (that money);
+``oracle_minus_generic*`` (the oracle at equal spending) and ``s3_share_of_oracle*`` (S3's
+net benefit over the oracle's at the money both spent, where the oracle's is positive);
+``spent_share_s3``, ``spent_share_generic``, ``spent_share_oracle`` (share of the budget
+spent); ``output_gain_pv``, ``private_cost_pv``, ``idiosyncratic_value_pv``, ``spent_pv``,
+``established_gain``, ``output_gain_final``, ``employment_gain_final``, ``divergence``
 and, in cells with a demand shock, ``output_lost`` and ``years_to_recover``. ``verdict``
-is ``s3`` or ``generic`` only if the mean difference exceeds the minimum effect stated
-in advance (``phase.min_effect_share`` times the money the two instruments spent per
-region, on average) *and* the 95 % interval excludes zero; otherwise ``none``.
+is ``s3`` or ``generic`` only if the mean difference exceeds the minimum effect stated in
+advance (``phase.min_effect_share`` times the money spent per region: the mean of the two
+instruments' at equal budget, the common amount at equal spending) *and* the 95 %
+interval excludes zero; otherwise ``none``. ``dose_response.csv`` holds every
+instrument's money spent, share spent and net benefits per budget level;
+``winners.csv`` one row per cell: the winner at equal spending with its margin and
+interval, the winner at equal budget, and the share of its budget each instrument spent.
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ import pandas as pd
 
 from s3sim.config import ConfigError
 
-__all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict",
+__all__ = ["Cell", "apply_cell", "phase_cells", "phase_frames", "verdict", "winners_table",
            "write_phase_tables"]
 
 CASE_GROUPS = ("limit_cases", "cases")
@@ -278,9 +287,57 @@ def phase_frames(results: Mapping[tuple[int, str, float | None], pd.DataFrame],
             else:
                 grid_rows.append({**{k: cell.values.get(k, np.nan) for k in swept},
                                   "grid": cell.grid, "cell": cell.name, **row})
-    return {"phase": pd.DataFrame(grid_rows),
-            **{g: pd.DataFrame(rows) for g, rows in case_rows.items()},
-            "dose_response": pd.DataFrame(dose_rows)}
+    frames = {"phase": pd.DataFrame(grid_rows),
+              **{g: pd.DataFrame(rows) for g, rows in case_rows.items()},
+              "dose_response": pd.DataFrame(dose_rows)}
+    frames["winners"] = winners_table(frames)
+    return frames
+
+
+_WINNER = {"s3": "smart specialisation", "generic": "generic subsidy",
+           "none": "no decisive difference"}
+
+
+def winners_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per cell: the winner at equal spending and at equal budget, with margins.
+
+    Columns: ``grid, cell, winner_equal_spending, margin, margin_ci_low, margin_ci_high``
+    (smart specialisation minus generic at equal spending, shadow wage, per region),
+    ``equal_spending`` (the money both spent), ``winner_equal_budget``,
+    ``margin_equal_budget``, ``spent_share_s3``, ``spent_share_generic``,
+    ``spent_share_oracle`` and ``s3_share_of_oracle``.
+    """
+    rows = []
+    parts = [frames["phase"].assign(name=frames["phase"].get("cell"))
+             if not frames["phase"].empty else pd.DataFrame()]
+    parts += [frames[g].assign(grid=g, name=frames[g]["case"]) for g in CASE_GROUPS
+              if g in frames and not frames[g].empty]
+    long = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else pd.DataFrame()
+    if long.empty:
+        return pd.DataFrame()
+    for (grid, name), grp in long.groupby(["grid", "name"], sort=False):
+        m = grp.set_index("metric")
+
+        def get(metric: str, col: str = "mean", m: pd.DataFrame = m) -> Any:
+            return m.at[metric, col] if metric in m.index else np.nan
+
+        rows.append({
+            "grid": grid, "cell": name,
+            "winner_equal_spending": _WINNER.get(get("net_benefit_equal_spending", "verdict"),
+                                                 "-"),
+            "margin": get("net_benefit_equal_spending"),
+            "margin_ci_low": get("net_benefit_equal_spending", "ci_low"),
+            "margin_ci_high": get("net_benefit_equal_spending", "ci_high"),
+            "equal_spending": get("equal_spending"),
+            "winner_equal_budget": _WINNER.get(get("net_benefit", "verdict"), "-"),
+            "margin_equal_budget": get("net_benefit"),
+            "spent_share_s3": get("spent_share_s3"),
+            "spent_share_generic": get("spent_share_generic"),
+            "spent_share_oracle": get("spent_share_oracle"),
+            "s3_share_of_oracle": get("s3_share_of_oracle"),
+        })
+    return pd.DataFrame(rows)
 
 
 _VALUED = ("shadow_wage", "full_employment", "idle_inputs")

@@ -31,7 +31,7 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "additional_entries", "additional_diversity", "additional_mean_pci", "additional_eci",
     "output_gain", "budget_spent", "deadweight", "related_share", "complex_share",
     "net_benefit", "net_benefit_5pct", "net_benefit_full_employment",
-    "net_benefit_idle_inputs", "established_gain",
+    "net_benefit_idle_inputs", "established_gain", "share_spent", "spent_pv",
 )
 _WELFARE_METRICS: tuple[tuple[str, str], ...] = (
     ("net_benefit", "net benefit (shadow wage, 3 %)"),
