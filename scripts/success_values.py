@@ -1,4 +1,4 @@
-"""Private and social value of one success, side by side, for the two reference economies.
+r"""Private and social value of one success, side by side, for the two reference economies.
 
     python scripts/success_values.py [--seeds 6] [--years 20]
 
@@ -6,8 +6,8 @@ Prints the Markdown table quoted in ``docs/model.md`` 7.10:
 
 * the owner's private value of a success (:math:`V_q`, mean over the products a region
   lacks) and the measured output stream of a successful entrant (:math:`Q`, the owners'
-  margin :math:`\\mu = V_0/Q`);
-* the first-order social value by channel (:func:`s3sim.engine.valuation.social_value_of_success`,
+  margin :math:`\mu = V_0/Q`);
+* the first-order social value by channel (``valuation.social_value_of_success``,
   mean over the absent (region, product) cells after 5 laissez-faire years, at the three
   valuations);
 * the measured social value of one *additional* entrant: a generic subsidy of 0.1 % of
