@@ -69,6 +69,7 @@ def _measured(economy: str, seeds: list[int], years: int) -> dict[str, dict[str,
 
 
 def main() -> None:
+    """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--years", type=int, default=20)
