@@ -124,9 +124,14 @@ def test_a_phase_sweep_writes_its_tables_and_diagrams_and_can_be_reported_again(
     grid = pd.read_csv(root / "phase.csv")
     assert set(grid["cell"]) == {"imitation_speed=0.0,discovery_cost=0.0"}
     limits = pd.read_csv(root / "limit_cases.csv")
-    full = limits[limits.case == "full_coverage"]
+    full = limits[(limits.case == "full_coverage") & limits.metric.str.startswith("net_")]
+    assert len(full) >= 6  # equal budget and equal spending, three valuations
     assert (full["mean"].abs() < 1e-9).all()  # S3 covering everything is the generic subsidy
+    winners = pd.read_csv(root / "winners.csv")
+    assert set(winners["cell"]) == {"imitation_speed=0.0,discovery_cost=0.0", "full_coverage"}
     assert (root / "figures" / "phase_imitation.png").exists()
+    assert (root / "figures" / "phase_imitation_equal_spending.svg").exists()
+    assert (root / "figures" / "dose_response_full_coverage.png").exists()
     again = s3sim("report", str(root))
     assert again.returncode == 0, again.stderr[-2000:]
     assert (root / "figures" / "phase_imitation.svg").exists()
